@@ -1,0 +1,44 @@
+# Two commands on a fresh machine:
+#   make demo   – compute the bundled example applications and print their explanations
+#   make test   – lint, type-check, run every test (golden cases, properties, CLI, API)
+PY ?= $(shell scripts/find-python)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install lint typecheck docs bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -n "$(PY)" || { echo "ekbist needs Python 3.11 or 3.12 (python3.12 / python3.11 on PATH)"; exit 2; }
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	@for f in exempel/*.yaml; do echo "### $$f"; $(BIN)/ekbist berakna "$$f" || exit $$?; echo; done
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+docs: $(STAMP)
+	$(BIN)/sphinx-build -q -W -b html docs docs/_build/html
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/ekbist validera
+	$(BIN)/ekbist testa tests/golden ../shared/exempel
+	$(BIN)/python -m pytest
+	$(BIN)/sphinx-build -q -W -b html docs docs/_build/html
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_engine.py
+
+clean:
+	rm -rf $(VENV) docs/_build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+import sys
+
+from ekbist.cli import main
+
+sys.exit(main())

@@ -1,0 +1,183 @@
+"""The ``ekbist`` command: a thin face over the engine and the explanations.
+
+Exit status: 0 done; 1 ``validera`` or ``testa`` found problems; 2 the input (application,
+file, arguments, rule files) could not be used, with a message naming the field; 70 an
+internal error, reported in one line (set EKBIST_DEBUG=1 for the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import engine
+from ekbist import golden
+from ekbist._documents import read_document
+from explain import render_text
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
+
+
+class UsageError(Exception):
+    """A command-line argument that cannot be used (exit status 2)."""
+
+
+def _print_problems(title: str, problems: Sequence[object]) -> None:
+    print(title, file=sys.stderr)
+    for p in problems:
+        print(f"  - {p}", file=sys.stderr)
+
+
+def _bundle(root: str | None) -> engine.RuleBundle:
+    return engine.load_bundle(Path(root) if root else engine.default_root())
+
+
+def _decimal(text: str, name: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        raise UsageError(f"{name}: '{text}' är inget tal") from None
+    if not value.is_finite() or value <= 0:
+        raise UsageError(f"{name}: måste vara ett positivt tal, inte '{text}'")
+    return value
+
+
+def cmd_berakna(args: argparse.Namespace) -> int:
+    doc = read_document(args.fil)
+    bundle = _bundle(args.regelrot)
+    overrides: dict[str, Decimal] = {}
+    if args.jamforelsetal is not None:
+        overrides["jamforelsetal"] = _decimal(args.jamforelsetal, "--jamforelsetal")
+    result = bundle.calculate(doc.ansokan, overrides=overrides).to_dict()
+    if args.json:
+        json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_text(result))
+    return EXIT_OK
+
+
+def cmd_validera(args: argparse.Namespace) -> int:
+    root = Path(args.root) if args.root else engine.default_root()
+    problems = engine.check_bundle(root)
+    if problems:
+        print(f"{len(problems)} problem i regelfilerna under {root}:")
+        for p in problems:
+            print(f"  {p}")
+        return EXIT_FAILED
+    bundle = engine.load_bundle(root)
+    start, end = bundle.validity()
+    print(
+        f"Regelfilerna är giltiga: {bundle.id} version {bundle.version}, {len(bundle.rules)} regler, "
+        f"{len(bundle.norms)} normer.\nInnehållshash: {bundle.hash}\n"
+        f"Beräkningsregler från {start}{f' till {end}' if end else ''} (perioder utan inmatade belopp vägras)."
+    )
+    return EXIT_OK
+
+
+def cmd_testa(args: argparse.Namespace) -> int:
+    dirs = args.katalog or [str(Path(engine.default_root()) / "tests" / "golden")]
+    files = golden.case_files(dirs)
+    if not files:
+        raise UsageError(f"inga fallfiler (*.yaml, *.json) i {', '.join(dirs)}")
+    compute = golden.default_compute(_bundle(args.regelrot))
+    failed = 0
+    for path in files:
+        outcome = golden.run_case(path, compute)
+        if outcome.ok:
+            if args.verbose:
+                print(f"ok    {path}")
+            continue
+        failed += 1
+        print(f"FEL   {path}: {outcome.name}")
+        if outcome.error:
+            print(f"      {outcome.error}")
+        for key, want, have in outcome.differences:
+            print(f"      {key}: förväntat {want}, beräknat {have}")
+    print(f"{len(files)} fall: {len(files) - failed} godkända, {failed} fel.")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ekbist",
+        description="Öppen regelmotor för ekonomiskt bistånd (försörjningsstöd).",
+    )
+    sub = parser.add_subparsers(dest="kommando", metavar="KOMMANDO")
+    sub.required = True
+
+    p = sub.add_parser("berakna", help="beräkna en ansökan och visa beräkningsunderlaget")
+    p.add_argument("fil", metavar="FIL", help="ansökan som YAML eller JSON (eller ett fall med 'ansokan'); - för stdin")
+    p.add_argument("--json", action="store_true", help="skriv resultatet som JSON med spår")
+    p.add_argument("--regelrot", metavar="ROT", help="katalog med regelverk/ och normer/ (standard: de som används)")
+    p.add_argument(
+        "--jamforelsetal", metavar="TAL",
+        help="förhandsberäkna med ett jämförelsetal som ännu inte är inmatat i normer/ (markeras i spåret)",
+    )
+    p.set_defaults(func=cmd_berakna)
+
+    p = sub.add_parser("validera", help="kontrollera regelfilerna; rapportera varje problem med fil och rad")
+    p.add_argument("root", metavar="ROT", nargs="?", help="katalog med regelverk/ och normer/")
+    p.set_defaults(func=cmd_validera)
+
+    p = sub.add_parser("testa", help="kör guldfall och visa förväntat mot beräknat för varje fel")
+    p.add_argument("katalog", metavar="KATALOG", nargs="*", help="kataloger eller filer med fall (standard: tests/golden)")
+    p.add_argument("--regelrot", metavar="ROT", help="katalog med regelverk/ och normer/")
+    p.add_argument("-v", "--verbose", action="store_true", help="visa även godkända fall")
+    p.set_defaults(func=cmd_testa)
+    _register_extensions(sub)
+    return parser
+
+
+_EXTENSIONS: list[Callable[[Any], None]] = []
+
+
+def extension(register: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Let other faces (the API server, the agency sources) add their subcommands."""
+    _EXTENSIONS.append(register)
+    return register
+
+
+def _register_extensions(sub: Any) -> None:
+    for register in _EXTENSIONS:
+        register(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except engine.InputError as exc:
+        _print_problems("Ansökan kan inte beräknas:", exc.problems)
+        return EXIT_INPUT
+    except engine.RuleFileError as exc:
+        _print_problems("Regelfilerna kan inte läsas in (kör 'ekbist validera'):", exc.problems)
+        return EXIT_INPUT
+    except UsageError as exc:
+        print(f"ekbist: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except engine.EvaluationError as exc:
+        print(f"Fel i regelfilerna vid beräkningen: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug: one clear line, never a traceback unless asked for
+        if os.environ.get("EKBIST_DEBUG"):
+            traceback.print_exc()
+        print(f"ekbist: internt fel ({type(exc).__name__}): {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

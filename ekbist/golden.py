@@ -1,0 +1,84 @@
+"""Golden cases: an application and the amounts expected for it, computed by hand.
+
+A case file holds ``ansokan`` and either ``forvantat`` (the contract's output fields that must
+match exactly; ``avvikelser`` compares deviation codes per person) or ``forvantat_fel`` (the
+application must be refused, naming the given field). Used by ``ekbist testa`` and the tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ekbist._documents import Document, read_document
+from engine import InputError, RuleBundle
+
+
+@dataclass
+class CaseOutcome:
+    path: str
+    name: str
+    ok: bool
+    differences: list[tuple[str, Any, Any]] = field(default_factory=list)  # field, expected, computed
+    error: str | None = None
+
+
+Compute = Callable[[Document], dict[str, Any]]
+
+
+def case_files(paths: Iterable[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files.extend(sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml", ".json")))
+        else:
+            files.append(p)
+    return files
+
+
+def default_compute(bundle: RuleBundle) -> Compute:
+    def compute(doc: Document) -> dict[str, Any]:
+        overrides = {}
+        if "jamforelsetal" in doc.case:
+            overrides["jamforelsetal"] = Decimal(str(doc.case["jamforelsetal"]))
+        return bundle.calculate(doc.ansokan, overrides=overrides).to_dict()
+
+    return compute
+
+
+def run_case(path: Path, compute: Compute) -> CaseOutcome:
+    try:
+        doc = read_document(str(path))
+    except InputError as exc:
+        return CaseOutcome(str(path), path.name, False, error=f"fallet kan inte läsas: {exc}")
+    name = str(doc.case.get("namn", path.name))
+    expected_error = doc.case.get("forvantat_fel")
+    expected = doc.case.get("forvantat")
+    if expected is None and expected_error is None:
+        return CaseOutcome(str(path), name, False, error="fallet saknar forvantat eller forvantat_fel")
+    try:
+        got = compute(doc)
+    except InputError as exc:
+        if expected_error is None:
+            return CaseOutcome(str(path), name, False, error=f"ansökan vägrades: {exc}")
+        want = str(expected_error.get("falt", "")) if isinstance(expected_error, dict) else str(expected_error)
+        fields = [p.field for p in exc.problems]
+        if any(f == want or f.startswith(want + ".") or f.startswith(want + "[") for f in fields):
+            return CaseOutcome(str(path), name, True)
+        return CaseOutcome(str(path), name, False, differences=[("forvantat_fel.falt", want, ", ".join(fields))])
+    if expected_error is not None:
+        return CaseOutcome(str(path), name, False, differences=[("forvantat_fel", expected_error, "beräknades utan fel")])
+    diffs = []
+    for key, want in expected.items():
+        have = got.get(key)
+        if key == "avvikelser":
+            want_set = sorted((d["kod"], d.get("person")) for d in want)
+            have_set = sorted((d["kod"], d.get("person")) for d in (have or []))
+            if want_set != have_set:
+                diffs.append((key, want_set, have_set))
+        elif have != want:
+            diffs.append((key, want, have))
+    return CaseOutcome(str(path), name, not diffs, differences=diffs)

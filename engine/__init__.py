@@ -1,0 +1,39 @@
+"""ekbist's rule engine: rule files in, explained calculations out.
+
+The engine knows nothing of HTTP, the command line or storage. Its public surface is small:
+
+- :func:`load_bundle` / :func:`load_bundle_from_files` load and check ``regelverk/`` and ``normer/``;
+- :meth:`RuleBundle.calculate` computes one application and returns a :class:`Result`;
+- :func:`check_bundle` lists every problem in a set of rule files;
+- the exceptions :class:`InputError` (bad application; includes :class:`PeriodNotCovered`),
+  :class:`RuleFileError` (bad rule files) and :class:`EvaluationError` (a defect in a rule).
+"""
+
+from engine._bundle import RuleBundle, check_bundle, content_hash, load_bundle, load_bundle_from_files, read_rule_files
+from engine._errors import EvaluationError, InputError, PeriodNotCovered, Problem, RuleFileError, RuleProblem
+from engine._evaluate import Result
+from engine._input import COST_TYPES, INCOME_TYPES, ROLES, parse_application
+from engine._period import Month
+from engine._paths import default_root
+
+__all__ = [
+    "COST_TYPES",
+    "INCOME_TYPES",
+    "ROLES",
+    "EvaluationError",
+    "InputError",
+    "Month",
+    "PeriodNotCovered",
+    "Problem",
+    "Result",
+    "RuleBundle",
+    "RuleFileError",
+    "RuleProblem",
+    "check_bundle",
+    "content_hash",
+    "default_root",
+    "load_bundle",
+    "load_bundle_from_files",
+    "parse_application",
+    "read_rule_files",
+]

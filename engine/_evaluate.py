@@ -1,0 +1,338 @@
+"""Evaluation: from a bundle and a month to a plan, from a plan and an application to a result.
+
+A plan fixes, for one month, which version of each rule is in force, the order to evaluate
+them in, the dated amounts that apply and the legal references of the period. Plans are cached
+per month, so computing an application is a single pass over precompiled closures that records
+a trace entry per rule (and per person for person rules).
+
+A period is refused, never approximated: if an output rule has no version in force, or a
+rule in force needs an amount that is not entered for that day, the month is not covered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from engine._errors import EvaluationError, InputError, PeriodNotCovered, Problem
+from engine import _template
+from engine._expression import Ctx, Fn
+from engine._functions import INPUTS
+from engine._input import ROLE_SV, Facts, parse_application
+from engine._money import format_kr, is_whole
+from engine._period import Month
+
+if TYPE_CHECKING:
+    from engine._bundle import RuleBundle
+
+
+@dataclass(frozen=True)
+class PlannedRule:
+    id: str
+    name: str
+    entity: str
+    roles: frozenset[str] | None
+    typ: str
+    fn: Fn
+    version: str
+    lagrum: tuple[str, ...]
+    template: tuple[_template.Part, ...] | None
+    visible: bool
+    section: str | None
+    norms: tuple[str, ...]
+
+
+@dataclass
+class Plan:
+    month: Month
+    rules: list[PlannedRule]
+    norms: dict[str, Any]
+    norm_info: dict[str, dict[str, Any]]
+    overrides: dict[str, Decimal]
+    outputs: tuple[str, ...]
+    bundle_ref: dict[str, str]
+    sections: dict[str, str]
+
+
+def build_plan(bundle: RuleBundle, month: Month, overrides: Mapping[str, Decimal]) -> Plan:
+    from engine._bundle import topological_order
+
+    day = month.first_day
+    live = {rid: v for rid, rd in bundle.rules.items() if (v := rd.version_on(day)) is not None}
+    problems: list[Problem] = []
+    for out in bundle.manifest.utdata:
+        if out not in live:
+            problems.append(Problem("period", _no_rules_message(bundle, month, out)))
+    if problems:
+        raise PeriodNotCovered(problems[:1])
+    for rid, v in live.items():
+        for dep in sorted(v.compiled.rules - live.keys()):
+            problems.append(Problem("period", f"regeln '{rid}' använder '{dep}', som inte gäller {month}"))
+
+    for nid in overrides:
+        nd = bundle.norms.get(nid)
+        if nd is None or nd.spec.typ == "tabell":
+            raise InputError([Problem(nid, f"'{nid}' är inget normvärde som kan anges för förhandsberäkning")])
+
+    needed: set[str] = set()
+    for v in live.values():
+        needed |= v.compiled.norms
+    norms: dict[str, Any] = {}
+    info: dict[str, dict[str, Any]] = {}
+    for nid in sorted(needed | {n for n in bundle.norms if n.startswith("kommun.")}):
+        nd = bundle.norms[nid]
+        if nid in overrides:
+            norms[nid] = overrides[nid]
+            info[nid] = {
+                "namn": nd.spec.namn,
+                "varde": _plain(overrides[nid]),
+                "forhandsvisning": True,
+                "kalla": "angivet för förhandsberäkning, inte ett fastställt värde",
+            }
+            continue
+        entry = nd.value_on(day)
+        if entry is None:
+            if nid in needed:
+                problems.append(Problem("period", _missing_norm_message(nd, month)))
+            continue
+        value, runtime, source = entry
+        norms[nid] = runtime
+        item: dict[str, Any] = {
+            "namn": nd.spec.namn,
+            "giltig_fran": value.giltig_fran.isoformat(),
+            "giltig_till": value.giltig_till.isoformat() if value.giltig_till else None,
+            "kalla": source,
+        }
+        if value.varde is not None:
+            item["varde"] = _plain(value.varde)
+        if value.anmarkning:
+            item["anmarkning"] = value.anmarkning
+        info[nid] = item
+    if problems:
+        raise PeriodNotCovered(problems)
+
+    statutes = bundle.manifest.forfattningar
+    deps = {rid: v.compiled.rules & live.keys() for rid, v in live.items()}
+    planned: list[PlannedRule] = []
+    for rid in topological_order({r: bundle.rules[r] for r in live}, deps):
+        rd, v = bundle.rules[rid], live[rid]
+        spec = rd.spec
+        planned.append(
+            PlannedRule(
+                id=rid,
+                name=spec.namn,
+                entity=spec.entitet,
+                roles=frozenset(spec.roller) if spec.roller else None,
+                typ=spec.typ,
+                fn=v.compiled.fn,
+                version=v.spec.giltig_fran.isoformat(),
+                lagrum=tuple(rd.lagrum_on(day, statutes)),
+                template=v.template,
+                visible=spec.visas,
+                section=spec.avsnitt,
+                norms=tuple(sorted(v.compiled.norms)),
+            )
+        )
+    return Plan(
+        month=month,
+        rules=planned,
+        norms=norms,
+        norm_info=info,
+        overrides=dict(overrides),
+        outputs=tuple(bundle.manifest.utdata),
+        bundle_ref={"id": bundle.id, "version": bundle.version, "hash": bundle.hash},
+        sections=dict(bundle.manifest.avsnitt),
+    )
+
+
+def _no_rules_message(bundle: RuleBundle, month: Month, out: str) -> str:
+    start, end = bundle.validity()
+    span = f"från {start}" if start else ""
+    if end:
+        span += f" till {end}"
+    return (
+        f"inga beräkningsregler gäller för {month.name_sv()} ({month}): regeln '{out}' saknar version för perioden; "
+        f"regelverket {bundle.id} {bundle.version} gäller {span.strip()}"
+    )
+
+
+def _missing_norm_message(nd: Any, month: Month) -> str:
+    spans = ", ".join(
+        f"{v.giltig_fran}–{v.giltig_till or ''}".rstrip("–") if v.giltig_till else f"från {v.giltig_fran}"
+        for v, _, _ in nd.values
+    )
+    msg = f"värdet '{nd.spec.id}' ({nd.spec.namn}) är inte inmatat för {month.name_sv()} ({month})"
+    if spans:
+        msg += f"; inmatade värden gäller {spans}"
+    if nd.spec.utgivare:
+        msg += f"; värdet fastställs av {nd.spec.utgivare}"
+    return msg
+
+
+def calculate(bundle: RuleBundle, application: Any, *, overrides: Mapping[str, Decimal] | None = None) -> Result:
+    _, facts = parse_application(application)
+    plan = bundle.plan(facts.period, overrides)
+    return evaluate(plan, facts)
+
+
+def evaluate(plan: Plan, facts: Facts) -> Result:
+    ctx = Ctx(facts, plan.norms)
+    ctx.person_values = {p.id: {} for p in facts.persons}
+    trace: list[dict[str, Any]] = []
+    for pr in plan.rules:
+        if pr.entity == "hushall":
+            ctx.reads = {}
+            ctx.details = {}
+            value = _run(pr, ctx)
+            ctx.values[pr.id] = value
+            trace.append(_entry(pr, value, ctx, None))
+            continue
+        for person in facts.persons:
+            if pr.roles is not None and person.roll not in pr.roles:
+                continue
+            ctx.person = person
+            ctx.reads = {}
+            ctx.details = {}
+            value = _run(pr, ctx)
+            ctx.person_values[person.id][pr.id] = value
+            trace.append(_entry(pr, value, ctx, person))
+        ctx.person = None
+    outputs = {name: int(ctx.values[name]) for name in plan.outputs}
+    return Result(
+        period=str(plan.month),
+        values=outputs,
+        regelverk=dict(plan.bundle_ref),
+        persons=[{"id": p.id, "roll": p.roll, "alder": p.alder} for p in facts.persons],
+        trace=trace,
+        norms=plan.norm_info,
+        sections=plan.sections,
+        preview={k: _plain(v) for k, v in plan.overrides.items()} or None,
+    )
+
+
+def _run(pr: PlannedRule, ctx: Ctx) -> Any:
+    try:
+        value = pr.fn(ctx)
+    except EvaluationError as exc:
+        who = f" för {ctx.person.id}" if ctx.person is not None else ""
+        raise EvaluationError(f"regeln '{pr.id}'{who}: {exc}") from None
+    if pr.typ in ("belopp", "antal") and not is_whole(value):
+        raise EvaluationError(
+            f"regeln '{pr.id}' gav {value}, inte ett helt {'antal' if pr.typ == 'antal' else 'kronbelopp'}; "
+            "avrunda i formeln"
+        )
+    return value
+
+
+def _entry(pr: PlannedRule, value: Any, ctx: Ctx, person: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "regel": pr.id,
+        "namn": pr.name,
+        "version": pr.version,
+        "person": person.id if person is not None else None,
+        "varde": _plain(value),
+        "indata": {k: _plain(v) for k, v in ctx.reads.items()},
+        "lagrum": list(pr.lagrum),
+    }
+    if ctx.details:
+        entry["detaljer"] = {k: _plain(v) for k, v in ctx.details.items()}
+    if pr.norms:
+        entry["normer"] = list(pr.norms)
+    if pr.section:
+        entry["avsnitt"] = pr.section
+    if not pr.visible:
+        entry["visas"] = False
+    if pr.template:
+        entry["forklaring"] = _render(pr.template, value, ctx, person)
+    return entry
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return int(v) if is_whole(v) else float(v)
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_plain(x) for x in v]
+    if isinstance(v, bool | int | float | str) or v is None:
+        return v
+    return str(v)
+
+
+def _text(v: object) -> str:
+    if isinstance(v, bool):
+        return "ja" if v else "nej"
+    if isinstance(v, Decimal | int):
+        return format_kr(v)
+    if isinstance(v, list):
+        return ", ".join(_text(x) for x in v)
+    if isinstance(v, dict):
+        if "text" in v and "belopp" in v:
+            return f"{v['text']} {_text(v['belopp'])} kr"
+        return ", ".join(f"{k} {_text(x)}" for k, x in v.items())
+    return str(v)
+
+
+def _render(template: tuple[_template.Part, ...], value: Any, ctx: Ctx, person: Any) -> str:
+    def lookup(key: str) -> object:
+        if key == "varde":
+            return value
+        if key == "person":
+            return person.id if person is not None else ""
+        if key == "roll":
+            return ROLE_SV.get(person.roll, person.roll) if person is not None else ""
+        if key == "alder":
+            return person.alder if person is not None else ""
+        if key in ctx.reads:
+            return ctx.reads[key]
+        if key in ctx.details:
+            return ctx.details[key]
+        if person is not None and key in ctx.person_values[person.id]:
+            return ctx.person_values[person.id][key]
+        if key in ctx.values:
+            return ctx.values[key]
+        if key.startswith("norm."):
+            return ctx.norms.get(key[5:], "")
+        symbol = INPUTS.get(key)
+        if symbol is not None and symbol.getter is not None and (person is not None or symbol.entity == "hushall"):
+            return symbol.getter(ctx)
+        return ""
+
+    return _template.render(template, lookup, _text)
+
+
+@dataclass
+class Result:
+    """A computed application: the contract's amounts, the rule version, and the trace."""
+
+    period: str
+    values: dict[str, int]
+    regelverk: dict[str, str]
+    persons: list[dict[str, Any]]
+    trace: list[dict[str, Any]]
+    norms: dict[str, dict[str, Any]]
+    sections: dict[str, str] = field(default_factory=dict)
+    preview: dict[str, Any] | None = None
+    avvikelser: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> int:
+        return self.values[name]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"period": self.period, **self.values}
+        out["regelverk"] = dict(self.regelverk)
+        if self.preview:
+            out["forhandsvisning"] = {
+                "varden": self.preview,
+                "meddelande": "förhandsberäkning med angivna värden som ännu inte är fastställda i normer/",
+            }
+        out["hushall"] = self.persons
+        out["avvikelser"] = self.avvikelser
+        out.update(self.extra)
+        out["normer"] = self.norms
+        out["avsnitt"] = self.sections
+        out["trace"] = self.trace
+        return out

@@ -1,0 +1,289 @@
+"""The vocabulary formulas may use: input variables and named functions.
+
+The law lives in the rule files; this module supplies the verbs they are written with. Each
+function is small, documented and typed, and records in the trace what it looked up (the age
+band used, the window of jobbstimulans) so that a caseworker can follow the computation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from engine._errors import EvaluationError
+from engine._expression import Ctx, FunctionDef, Param, Symbol, T
+from engine._input import COST_TYPE_SV, COST_TYPES, INCOME_TYPE_SV, INCOME_TYPES, ROLES, HistoryFacts
+from engine._money import ONE, ZERO, round_down, round_half_up, round_up
+from engine._period import Month
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table-valued norm: ordered rows of column → number (None where the statute is silent)."""
+
+    id: str
+    columns: tuple[str, ...]
+    rows: tuple[dict[str, Decimal | None], ...]
+
+
+# -- input variables -------------------------------------------------------------------------
+
+
+def _input(name: str, typ: T, entity: str, getter: Callable[[Ctx], Any]) -> Symbol:
+    return Symbol("input", name, typ, "person" if entity == "person" else "hushall", getter=getter)
+
+
+INPUTS: dict[str, Symbol] = {
+    s.name: s
+    for s in (
+        _input("antal_personer", T.NUM, "hushall", lambda c: Decimal(len(c.facts.persons))),
+        _input("antal_vuxna", T.NUM, "hushall", lambda c: Decimal(c.facts.antal_vuxna)),
+        _input("antal_barn", T.NUM, "hushall", lambda c: Decimal(c.facts.antal_barn)),
+        _input(
+            "gemensamt_hushall_antal",
+            T.NUM,
+            "hushall",
+            lambda c: Decimal(c.facts.gemensamt_hushall_antal or 0),
+        ),
+        _input("ar", T.NUM, "hushall", lambda c: Decimal(c.facts.period.year)),
+        _input("manad", T.NUM, "hushall", lambda c: Decimal(c.facts.period.month)),
+        _input("alder", T.NUM, "person", lambda c: Decimal(c.person.alder)),
+        _input("roll", T.TEXT, "person", lambda c: c.person.roll),
+        _input("boendeandel", T.NUM, "person", lambda c: c.person.boendeandel),
+        _input("lunch_utanfor_hemmet", T.BOOL, "person", lambda c: c.person.lunch_utanfor_hemmet),
+        _input("skolgang", T.BOOL, "person", lambda c: c.person.skolgang),
+    )
+}
+
+INPUT_DOCS: dict[str, str] = {
+    "antal_personer": "antal personer i ansökan (varje person räknas som en)",
+    "antal_vuxna": "antal vuxna i ansökan (sökande och medsökande)",
+    "antal_barn": "antal personer med roll barn",
+    "gemensamt_hushall_antal": "antal personer i hushållsgemenskapen, 0 om fältet saknas",
+    "ar": "periodens år",
+    "manad": "periodens månad (1–12)",
+    "alder": "personens ålder i fyllda år den första dagen i perioden",
+    "roll": "personens roll: sokande, medsokande eller barn",
+    "boendeandel": "andel av månaden barnet bor i hushållet (1 om inget anges)",
+    "lunch_utanfor_hemmet": "barnet äter lunch utanför hemmet fem dagar i veckan",
+    "skolgang": "barnet eller skolungdomen går i grundskola eller gymnasieskola",
+}
+
+
+# -- functions -----------------------------------------------------------------------------
+
+
+def _max(ctx: Ctx, a: Sequence[Any]) -> Decimal:
+    return max(a)  # type: ignore[no-any-return]
+
+
+def _min(ctx: Ctx, a: Sequence[Any]) -> Decimal:
+    return min(a)  # type: ignore[no-any-return]
+
+
+def _step(a: Sequence[Any]) -> Decimal:
+    step: Decimal = a[1] if len(a) > 1 else ONE
+    if step <= 0:
+        raise EvaluationError(f"avrundningssteget måste vara positivt, inte {step}")
+    return step
+
+
+def _avrunda(ctx: Ctx, a: Sequence[Any]) -> Decimal:
+    return round_half_up(a[0], _step(a))
+
+
+def _avrunda_ned(ctx: Ctx, a: Sequence[Any]) -> Decimal:
+    return round_down(a[0], _step(a))
+
+
+def _avrunda_upp(ctx: Ctx, a: Sequence[Any]) -> Decimal:
+    return round_up(a[0], _step(a))
+
+
+def _uppslag(ctx: Ctx, a: Sequence[Any]) -> Decimal:
+    table: Table = a[0]
+    key: Decimal = a[1]
+    column = a[2] if len(a) > 2 else "belopp"
+    key_col = table.columns[0]
+    for row in table.rows:
+        if row.get(key_col) == key:
+            value = row.get(column)
+            if value is None:
+                break
+            ctx.details[f"{table.id}.{key_col}"] = key
+            return value
+    raise EvaluationError(f"tabellen {table.id} har inget värde i kolumnen {column} för {key_col} = {key}")
+
+
+def _intervall(ctx: Ctx, a: Sequence[Any]) -> Decimal:
+    table: Table = a[0]
+    value: Decimal = a[1]
+    column = a[2] if len(a) > 2 else "belopp"
+    fallback = a[3] if len(a) > 3 else None
+    lo, hi = table.columns[0], table.columns[1]
+    for row in table.rows:
+        low, high = row.get(lo), row.get(hi)
+        if low is not None and value >= low and (high is None or value <= high):
+            used = column
+            result = row.get(column)
+            if result is None and fallback is not None:
+                used = fallback
+                result = row.get(fallback)
+            if result is None:
+                break
+            ctx.details["intervall"] = f"{low}" if high == low else (f"{low}–{high}" if high is not None else f"{low}–")
+            ctx.details["kolumn"] = used
+            ctx.details["tabellvarde"] = result
+            return result
+    raise EvaluationError(f"tabellen {table.id} har ingen rad som omfattar {value}")
+
+
+def _income_details(ctx: Ctx, parts: dict[str, Decimal]) -> None:
+    if parts:
+        seen = ctx.details.setdefault("inkomster", [])
+        seen.extend({"typ": t, "text": INCOME_TYPE_SV[t], "belopp": v} for t, v in parts.items())
+
+
+def _inkomst(ctx: Ctx, a: Sequence[Any]) -> Decimal:
+    income = ctx.person.income
+    parts = {t: income[t] for t in a if t in income}
+    _income_details(ctx, parts)
+    return sum(parts.values(), ZERO)
+
+
+def _inkomst_utom(ctx: Ctx, a: Sequence[Any]) -> Decimal:
+    excluded = set(a)
+    parts = {t: v for t, v in ctx.person.income.items() if t not in excluded}
+    _income_details(ctx, parts)
+    return sum(parts.values(), ZERO)
+
+
+def _hittills_i_ar(ctx: Ctx, a: Sequence[Any]) -> Decimal:
+    so_far = ctx.person.income_so_far
+    return sum((so_far[t] for t in a if t in so_far), ZERO)
+
+
+def _kostnad(ctx: Ctx, a: Sequence[Any]) -> Decimal:
+    costs = ctx.facts.costs
+    return sum((costs[t] for t in a if t in costs), ZERO)
+
+
+def _skalig_kostnad(ctx: Ctx, a: Sequence[Any]) -> Decimal:
+    """The cost applied for, capped where the kommun's local guidelines set a ceiling."""
+    typ = a[0]
+    applied: Decimal = ctx.facts.costs.get(typ, ZERO)
+    counted = applied
+    post: dict[str, Any] = {"typ": typ, "text": COST_TYPE_SV[typ], "ansokt": applied}
+    kommun = ctx.facts.kommun
+    table = ctx.norms.get(f"kommun.{kommun}.tak.{typ}") if kommun and applied else None
+    if table is not None:
+        size = Decimal(len(ctx.facts.persons))
+        lo, hi = table.columns[0], table.columns[1]
+        for row in table.rows:
+            low, high = row.get(lo), row.get(hi)
+            if low is not None and size >= low and (high is None or size <= high):
+                cap = row.get("belopp")
+                if cap is not None and applied > cap:
+                    counted = cap
+                    post.update({"tak": cap, "kommun": kommun, "norm": table.id})
+                break
+    if applied:
+        post["belopp"] = counted
+        ctx.details.setdefault("kostnader", []).append(post)
+    return counted
+
+
+def jobbstimulans_window(h: HistoryFacts | None, period: Month, qualify: int, length: int) -> dict[str, Any]:
+    """Whether ``period`` lies in a jobbstimulans window (12 kap. 8 § SoL; 4 kap. 1 b § SoL 2001:453).
+
+    The months with försörjningsstöd in a row end just before ``period`` and began at
+    R = period − months_in_row. The first window starts at the known start, or at R + qualify
+    (after qualify months in a row); it lasts ``length`` months. When a window ends at E, the
+    next can start only after qualify new months in a row: at max(E, R) + qualify.
+    """
+    months = h.months_in_row if h else 0
+    run_start = period - months
+    start = h.jobbstimulans_start if h and h.jobbstimulans_start else run_start + qualify
+    while True:
+        end = start + length  # first month after the window
+        if start <= period < end:
+            return {"galler": True, "serie_start": run_start, "fonster_start": start, "fonster_slut": end - 1}
+        if period < start:
+            return {"galler": False, "serie_start": run_start, "fonster_start": start, "fonster_slut": end - 1}
+        start = max(end, run_start) + qualify
+
+
+def _jobbstimulans(ctx: Ctx, a: Sequence[Any]) -> bool:
+    qualify, length = int(a[0]), int(a[1])
+    person = ctx.person
+    h = person.historik if person.historik is not None else ctx.facts.historik
+    w = jobbstimulans_window(h, ctx.facts.period, qualify, length)
+    ctx.details["manader_i_folj"] = h.months_in_row if h else 0
+    ctx.details["egen_historik"] = person.historik is not None
+    ctx.details["fonster_start"] = str(w["fonster_start"])
+    ctx.details["fonster_slut"] = str(w["fonster_slut"])
+    return bool(w["galler"])
+
+
+_NUM = Param(T.NUM)
+_OPT_NUM = Param(T.NUM, optional=True)
+_INCOME = Param(T.TEXT, choices=frozenset(INCOME_TYPES))
+_COST = Param(T.TEXT, choices=frozenset(COST_TYPES))
+
+FUNCTIONS: dict[str, FunctionDef] = {
+    f.name: f
+    for f in (
+        FunctionDef("max", (_NUM, _NUM), T.NUM, _max, "största av talen", varargs=_NUM),
+        FunctionDef("min", (_NUM, _NUM), T.NUM, _min, "minsta av talen", varargs=_NUM),
+        FunctionDef(
+            "avrunda", (_NUM, _OPT_NUM), T.NUM, _avrunda,
+            "avrunda till närmaste hela krona (eller steg, t.ex. 10), halvor uppåt",
+        ),
+        FunctionDef("avrunda_ned", (_NUM, _OPT_NUM), T.NUM, _avrunda_ned, "avrunda nedåt till närmaste lägre steg"),
+        FunctionDef("avrunda_upp", (_NUM, _OPT_NUM), T.NUM, _avrunda_upp, "avrunda uppåt till närmaste högre steg"),
+        FunctionDef(
+            "uppslag",
+            (Param(T.TABLE), _NUM, Param(T.TEXT, column_of=0, optional=True)),
+            T.NUM, _uppslag,
+            "värdet i tabellens rad där första kolumnen är lika med nyckeln",
+        ),
+        FunctionDef(
+            "intervall",
+            (Param(T.TABLE), _NUM, Param(T.TEXT, column_of=0, optional=True), Param(T.TEXT, column_of=0, optional=True)),
+            T.NUM, _intervall,
+            "värdet i tabellens rad vars intervall (två första kolumnerna) omfattar talet; "
+            "fjärde argumentet är kolumnen att använda där raden saknar värde",
+        ),
+        FunctionDef("inkomst", (_INCOME,), T.NUM, _inkomst, "personens inkomster av angivna typer", "person", _INCOME),
+        FunctionDef(
+            "inkomst_utom", (), T.NUM, _inkomst_utom,
+            "personens inkomster av alla typer utom de angivna", "person", _INCOME,
+        ),
+        FunctionDef(
+            "hittills_i_ar", (_INCOME,), T.NUM, _hittills_i_ar,
+            "personens inkomster av angiven typ tidigare under kalenderåret", "person", _INCOME,
+        ),
+        FunctionDef("kostnad", (_COST,), T.NUM, _kostnad, "hushållets ansökta kostnader av angivna typer", "hushall", _COST),
+        FunctionDef(
+            "skalig_kostnad", (_COST,), T.NUM, _skalig_kostnad,
+            "ansökt kostnad, begränsad till kommunens tak när lokala riktlinjer anger ett", "hushall",
+        ),
+        FunctionDef(
+            "jobbstimulans", (_NUM, _NUM), T.BOOL, _jobbstimulans,
+            "om perioden ligger i ett jobbstimulansfönster: jobbstimulans(kvalificeringsmånader, varaktighet)",
+            "person",
+        ),
+    )
+}
+
+# Keys functions may put in a trace entry's details, usable in explanation templates.
+DETAIL_KEYS = frozenset(
+    {
+        "intervall", "kolumn", "tabellvarde", "inkomster", "kostnader",
+        "manader_i_folj", "egen_historik", "fonster_start", "fonster_slut",
+    }
+)
+
+ROLE_VALUES = frozenset(ROLES)

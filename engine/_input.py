@@ -1,0 +1,374 @@
+"""The application (ansökan) as the contract defines it, validated strictly.
+
+Two layers: a pydantic schema that refuses unknown fields, wrong types and negative amounts,
+and semantic checks that need the whole application (one applicant, children's ages, incomes
+for persons that exist, ...). Every problem is reported with the field path, in Swedish,
+and all problems are reported at once so that a caseworker can fix them in one go.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
+
+from engine._errors import InputError, Problem
+from engine._period import Month, age_on
+
+ROLES = ("sokande", "medsokande", "barn")
+ADULT_ROLES = frozenset({"sokande", "medsokande"})
+INCOME_TYPES = (
+    "lon", "sjukpenning", "sjukersattning", "aktivitetsersattning", "foraldrapenning", "barnbidrag",
+    "underhallsstod", "bostadsbidrag", "bostadstillagg", "a_kassa", "aktivitetsstod",
+    "etableringsersattning", "studiemedel", "pension", "fritidskort", "ovrig",
+)
+COST_TYPES = ("boende", "hushallsel", "arbetsresor", "hemforsakring", "fackavgift", "a_kassa_avgift")
+
+ROLE_SV = {"sokande": "sökande", "medsokande": "medsökande", "barn": "barn"}
+INCOME_TYPE_SV = {
+    "lon": "lön", "sjukpenning": "sjukpenning", "sjukersattning": "sjukersättning",
+    "aktivitetsersattning": "aktivitetsersättning", "foraldrapenning": "föräldrapenning", "barnbidrag": "barnbidrag",
+    "underhallsstod": "underhållsstöd", "bostadsbidrag": "bostadsbidrag", "bostadstillagg": "bostadstillägg",
+    "a_kassa": "arbetslöshetsersättning (a-kassa)", "aktivitetsstod": "aktivitetsstöd",
+    "etableringsersattning": "etableringsersättning", "studiemedel": "studiemedel", "pension": "pension",
+    "fritidskort": "fritidskort", "ovrig": "övrig inkomst",
+}
+COST_TYPE_SV = {
+    "boende": "boende", "hushallsel": "hushållsel", "arbetsresor": "arbetsresor", "hemforsakring": "hemförsäkring",
+    "fackavgift": "medlemsavgift till fackförening", "a_kassa_avgift": "medlemsavgift till arbetslöshetskassa",
+}
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _to_date(v: Any) -> Any:
+    if isinstance(v, datetime):
+        raise ValueError("ska vara ett datum ÅÅÅÅ-MM-DD utan klockslag")
+    if isinstance(v, date):
+        return v
+    if isinstance(v, str) and _DATE_RE.match(v):
+        try:
+            return date.fromisoformat(v)
+        except ValueError:
+            raise ValueError(f"'{v}' är inget giltigt datum") from None
+    raise ValueError("ska vara ett datum på formen ÅÅÅÅ-MM-DD")
+
+
+def _to_month(v: Any) -> Any:
+    if isinstance(v, str) and _MONTH_RE.match(v):
+        return v
+    raise ValueError("ska vara en månad på formen ÅÅÅÅ-MM (t.ex. 2026-03)")
+
+
+def _to_share(v: Any) -> Any:
+    if isinstance(v, bool) or not isinstance(v, int | float | Decimal):
+        raise ValueError("ska vara ett tal större än 0 och högst 1")
+    try:
+        d = Decimal(str(v))
+    except InvalidOperation:
+        raise ValueError("ska vara ett tal större än 0 och högst 1") from None
+    if not (Decimal(0) < d <= Decimal(1)):
+        raise ValueError(f"{v} ligger inte i intervallet 0 < andel ≤ 1")
+    return d
+
+
+def _to_kommun(v: Any) -> Any:
+    if isinstance(v, int) and not isinstance(v, bool) and 1000 <= v <= 9999:
+        return str(v)
+    if isinstance(v, str) and re.fullmatch(r"\d{4}", v):
+        return v
+    raise ValueError("ska vara en fyrsiffrig kommunkod, t.ex. '0180'")
+
+
+DateField = Annotated[date, BeforeValidator(_to_date)]
+MonthField = Annotated[str, BeforeValidator(_to_month)]
+Kronor = Annotated[StrictInt, Field(ge=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Historik(_Strict):
+    manader_i_folj: Annotated[StrictInt, Field(ge=0)] = 0
+    jobbstimulans_start: MonthField | None = None
+
+
+class Person(_Strict):
+    id: Annotated[StrictStr, Field(min_length=1, max_length=64)]
+    roll: Literal["sokande", "medsokande", "barn"]
+    fodd: DateField
+    historik: Historik | None = None
+    lunch_utanfor_hemmet: StrictBool = False
+    skolgang: StrictBool = False
+    boendeandel: Annotated[Decimal, BeforeValidator(_to_share)] | None = None
+
+
+class Inkomst(_Strict):
+    person: StrictStr
+    typ: Literal[INCOME_TYPES]  # type: ignore[valid-type]
+    belopp: Kronor
+    hittills_i_ar: Kronor | None = None
+
+
+class Kostnad(_Strict):
+    typ: Literal[COST_TYPES]  # type: ignore[valid-type]
+    belopp: Kronor
+
+
+class Ansokan(_Strict):
+    period: MonthField
+    kommun: Annotated[str, BeforeValidator(_to_kommun)] | None = None
+    hushall: Annotated[list[Person], Field(min_length=1)]
+    gemensamt_hushall_antal: Annotated[StrictInt, Field(ge=1)] | None = None
+    inkomster: list[Inkomst] = []
+    kostnader: list[Kostnad] = []
+    historik: Historik | None = None
+
+
+# -- facts: what the rules read ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryFacts:
+    months_in_row: int
+    jobbstimulans_start: Month | None
+
+
+@dataclass(slots=True)
+class PersonFacts:
+    id: str
+    roll: str
+    fodd: date
+    alder: int
+    boendeandel: Decimal
+    lunch_utanfor_hemmet: bool
+    skolgang: bool
+    historik: HistoryFacts | None
+    income: dict[str, Decimal] = field(default_factory=dict)
+    income_so_far: dict[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Facts:
+    period: Month
+    kommun: str | None
+    persons: list[PersonFacts]
+    costs: dict[str, Decimal]
+    gemensamt_hushall_antal: int | None
+    historik: HistoryFacts | None
+    antal_vuxna: int
+    antal_barn: int
+
+
+def _history(h: Historik | None) -> HistoryFacts | None:
+    if h is None:
+        return None
+    start = Month.parse(h.jobbstimulans_start) if h.jobbstimulans_start else None
+    return HistoryFacts(h.manader_i_folj, start)
+
+
+def parse_application(data: Any) -> tuple[Ansokan, Facts]:
+    """Validate an application and derive the facts rules read; raise :class:`InputError`."""
+    if not isinstance(data, Mapping):
+        raise InputError([Problem("ansokan", "ansökan ska vara ett objekt (YAML/JSON-mappning) med fältet 'period'")])
+    try:
+        app = Ansokan.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(problems_from_validation(exc)) from None
+    problems = check_semantics(app)
+    if problems:
+        raise InputError(problems)
+    return app, to_facts(app)
+
+
+def check_semantics(app: Ansokan) -> list[Problem]:
+    """Rules that need the whole application; returns every problem found."""
+    problems: list[Problem] = []
+    period = Month.parse(app.period)
+    ids: dict[str, int] = {}
+    applicants = [i for i, p in enumerate(app.hushall) if p.roll == "sokande"]
+    co_applicants = [i for i, p in enumerate(app.hushall) if p.roll == "medsokande"]
+    if not applicants:
+        problems.append(Problem("hushall", "exakt en person ska ha roll 'sokande'; ingen har det"))
+    for i in applicants[1:]:
+        problems.append(Problem(f"hushall[{i}].roll", "ansökan har redan en sökande; exakt en person får ha roll 'sokande'"))
+    for i in co_applicants[1:]:
+        problems.append(
+            Problem(f"hushall[{i}].roll", "högst en medsökande (make, maka eller sambo till sökanden) får anges")
+        )
+    first, last = period.first_day, period.last_day
+    for i, p in enumerate(app.hushall):
+        where = f"hushall[{i}]"
+        if p.id in ids:
+            problems.append(Problem(f"{where}.id", f"id '{p.id}' används redan av hushall[{ids[p.id]}]"))
+        ids.setdefault(p.id, i)
+        if p.fodd > last:
+            problems.append(Problem(f"{where}.fodd", f"{p.fodd} ligger efter perioden {period}; personen är inte född än"))
+            continue
+        age = age_on(p.fodd, first)
+        if p.roll == "barn":
+            if age >= 21:
+                problems.append(
+                    Problem(f"{where}.fodd", f"barnet är {age} år; barn och skolungdomar måste vara under 21 år")
+                )
+            elif age >= 18 and not p.skolgang:
+                problems.append(
+                    Problem(
+                        f"{where}.skolgang",
+                        f"barnet är {age} år och går inte i skolan (skolgang saknas eller är false); "
+                        "en 18–20-åring som inte går i grundskola eller gymnasieskola ansöker själv",
+                    )
+                )
+            if p.historik is not None:
+                problems.append(
+                    Problem(f"{where}.historik", "historik gäller en vuxens egen jobbstimulans och kan inte anges för barn")
+                )
+        elif p.boendeandel is not None:
+            problems.append(Problem(f"{where}.boendeandel", "boendeandel gäller barn (växelvis boende) och inte vuxna"))
+        if p.historik is not None:
+            problems.extend(_check_history(p.historik, period, f"{where}.historik"))
+    if app.historik is not None:
+        problems.extend(_check_history(app.historik, period, "historik"))
+    for i, inc in enumerate(app.inkomster):
+        if inc.person not in ids:
+            problems.append(
+                Problem(f"inkomster[{i}].person", f"'{inc.person}' finns inte i hushall (kända id: {', '.join(ids)})")
+            )
+        if inc.hittills_i_ar is not None and inc.typ != "lon":
+            problems.append(
+                Problem(f"inkomster[{i}].hittills_i_ar", "hittills_i_ar gäller barns arbetsinkomst (typ 'lon')")
+            )
+    n = app.gemensamt_hushall_antal
+    if n is not None and n < len(app.hushall):
+        problems.append(
+            Problem(
+                "gemensamt_hushall_antal",
+                f"hushållsgemenskapen ({n} personer) kan inte vara mindre än antalet personer i ansökan "
+                f"({len(app.hushall)})",
+            )
+        )
+    return problems
+
+
+def _check_history(h: Historik, period: Month, where: str) -> list[Problem]:
+    if h.jobbstimulans_start is not None and Month.parse(h.jobbstimulans_start) > period:
+        return [
+            Problem(
+                f"{where}.jobbstimulans_start",
+                f"{h.jobbstimulans_start} ligger efter perioden {period}; ett jobbstimulansfönster kan inte börja "
+                "efter den månad som söks",
+            )
+        ]
+    return []
+
+
+def to_facts(app: Ansokan) -> Facts:
+    period = Month.parse(app.period)
+    first = period.first_day
+    persons: list[PersonFacts] = []
+    by_id: dict[str, PersonFacts] = {}
+    one = Decimal(1)
+    for p in app.hushall:
+        pf = PersonFacts(
+            id=p.id,
+            roll=p.roll,
+            fodd=p.fodd,
+            alder=age_on(p.fodd, first),
+            boendeandel=p.boendeandel if p.boendeandel is not None else one,
+            lunch_utanfor_hemmet=p.lunch_utanfor_hemmet,
+            skolgang=p.skolgang,
+            historik=_history(p.historik),
+        )
+        persons.append(pf)
+        by_id[p.id] = pf
+    for inc in app.inkomster:
+        pf = by_id[inc.person]
+        pf.income[inc.typ] = pf.income.get(inc.typ, Decimal(0)) + inc.belopp
+        if inc.hittills_i_ar is not None:
+            pf.income_so_far[inc.typ] = pf.income_so_far.get(inc.typ, Decimal(0)) + inc.hittills_i_ar
+    costs: dict[str, Decimal] = {}
+    for c in app.kostnader:
+        costs[c.typ] = costs.get(c.typ, Decimal(0)) + c.belopp
+    adults = sum(1 for p in persons if p.roll in ADULT_ROLES)
+    return Facts(
+        period=period,
+        kommun=app.kommun,
+        persons=persons,
+        costs=costs,
+        gemensamt_hushall_antal=app.gemensamt_hushall_antal,
+        historik=_history(app.historik),
+        antal_vuxna=adults,
+        antal_barn=len(persons) - adults,
+    )
+
+
+# -- pydantic errors in Swedish --------------------------------------------------------------
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.startswith("literal[") or part.startswith("function-"):
+            continue
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+def problems_from_validation(exc: ValidationError, prefix: str = "") -> list[Problem]:
+    problems: list[Problem] = []
+    for err in exc.errors(include_url=False):
+        path = field_path(tuple(err["loc"]))
+        if prefix:
+            path = f"{prefix}.{path}" if path else prefix
+        problems.append(Problem(path, _message(err)))
+    return problems
+
+
+def _message(err: Mapping[str, Any]) -> str:
+    typ = err["type"]
+    ctx = err.get("ctx") or {}
+    given = err.get("input")
+    if typ == "extra_forbidden":
+        return "okänt fält; fält som inte finns i kontraktet tas inte emot"
+    if typ == "missing":
+        return "fältet saknas men är obligatoriskt"
+    if typ == "literal_error":
+        expected = ctx.get("expected", "")
+        return f"ogiltigt värde {given!r}; tillåtna värden: {expected.replace(' or ', ', ')}"
+    if typ in ("int_type", "int_parsing", "int_from_float"):
+        return f"ska vara ett heltal (hela kronor), inte {given!r}"
+    if typ in ("greater_than_equal", "greater_than"):
+        if ctx.get("ge") == 0 or ctx.get("gt") == 0:
+            return f"får inte vara negativt ({given!r})"
+        return f"ska vara minst {ctx.get('ge', ctx.get('gt'))} ({given!r})"
+    if typ in ("bool_type", "bool_parsing"):
+        return f"ska vara true eller false, inte {given!r}"
+    if typ in ("string_type", "string_too_short", "string_too_long"):
+        return "ska vara en icke-tom text (högst 64 tecken)" if typ != "string_type" else f"ska vara text, inte {given!r}"
+    if typ in ("list_type", "too_short"):
+        return "ska vara en lista" if typ == "list_type" else "listan får inte vara tom"
+    if typ in ("model_type", "model_attributes_type", "dict_type"):
+        return "ska vara ett objekt med fält"
+    if typ == "value_error":
+        msg = str(ctx.get("error", err.get("msg", "")))
+        return msg
+    return str(err.get("msg", "ogiltigt värde"))

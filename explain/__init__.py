@@ -1,0 +1,8 @@
+"""Explanations of computed applications for people: plain text and HTML.
+
+``explain`` reads only the result document (the engine's trace and amounts); it never runs rules.
+"""
+
+from explain.text import render_text
+
+__all__ = ["render_text"]

@@ -1,0 +1,84 @@
+"""What the text and HTML renderings share: which trace entries to show, and how to say amounts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+MONTH_SV = (
+    "januari", "februari", "mars", "april", "maj", "juni",
+    "juli", "augusti", "september", "oktober", "november", "december",
+)
+ROLE_SV = {"sokande": "sökande", "medsokande": "medsökande", "barn": "barn"}
+SEVERITY_SV = {"info": "information", "kontrollera": "kontrollera", "utred": "utred"}
+
+
+def kr(value: Any) -> str:
+    """``12 345 kr`` with a non-breaking thousands separator."""
+    n = int(value)
+    sign = "−" if n < 0 else ""
+    return f"{sign}{abs(n):,}".replace(",", "\u00a0") + "\u00a0kr"
+
+
+def amount(entry: Mapping[str, Any]) -> str:
+    v = entry.get("varde")
+    if isinstance(v, bool):
+        return "ja" if v else "nej"
+    if isinstance(v, int):
+        return kr(v)
+    return str(v)
+
+
+def person_line(p: Mapping[str, Any]) -> str:
+    return f"{p['id']} ({ROLE_SV.get(str(p['roll']), p['roll'])}, {p['alder']} år)"
+
+
+def severity_sv(value: str) -> str:
+    return SEVERITY_SV.get(value, value)
+
+
+def sections_in_order(result: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Sections as the rule bundle lists them, then any others found in the trace."""
+    titles: Mapping[str, str] = result.get("avsnitt", {}) or {}
+    order = list(titles)
+    for e in result.get("trace", []):
+        s = e.get("avsnitt")
+        if s and s not in order:
+            order.append(s)
+    return [(s, titles.get(s, s.capitalize())) for s in order]
+
+
+def visible_entries(result: Mapping[str, Any], section: str) -> list[Mapping[str, Any]]:
+    """Entries of a section worth a line: hidden rules and zero amounts for persons are left out."""
+    out = []
+    for e in result.get("trace", []):
+        if e.get("avsnitt") != section or e.get("visas") is False:
+            continue
+        if e.get("person") is not None and not e.get("varde"):
+            continue
+        out.append(e)
+    return out
+
+
+def norm_sources(entry: Mapping[str, Any], norms: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The dated amounts an entry used, with their source: scalars only where actually read."""
+    reads = entry.get("indata") or {}
+    out = []
+    for nid in entry.get("normer", []) or []:
+        info = norms.get(nid)
+        if info is None:
+            continue
+        if "varde" in info and f"norm.{nid}" not in reads:
+            continue
+        text = f"{info['namn']}"
+        if "varde" in info and not isinstance(info["varde"], float):
+            text += f" {kr(info['varde'])}" if _is_kr(nid) else f" {info['varde']}"
+        text += f" – {info['kalla']}"
+        if info.get("forhandsvisning"):
+            text += " (FÖRHANDSVÄRDE)"
+        out.append(text)
+    return out
+
+
+def _is_kr(norm_id: str) -> bool:
+    return norm_id.startswith("riksnorm") or norm_id == "prisbasbelopp"

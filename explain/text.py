@@ -1,0 +1,117 @@
+"""A calculation as a Swedish beräkningsunderlag in plain text.
+
+Reads only the result dictionary (``Result.to_dict()``, the same document the CLI prints
+with ``--json`` and the API returns): every line says what, how much, why and under which
+paragraph, so a caseworker can paste it into a decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from explain._common import (
+    MONTH_SV,
+    amount,
+    kr,
+    norm_sources,
+    person_line,
+    sections_in_order,
+    severity_sv,
+    visible_entries,
+)
+
+WIDTH = 96
+
+
+def _row(label: str, value: str, indent: int = 2) -> str:
+    left = " " * indent + label
+    space = WIDTH - len(left) - len(value)
+    if space < 2:
+        return f"{left}\n{' ' * (WIDTH - len(value))}{value}"
+    return left + " " * space + value
+
+
+def _wrap(text: str, indent: int) -> list[str]:
+    words = text.split()
+    lines: list[str] = []
+    cur = ""
+    width = WIDTH - indent
+    for w in words:
+        if cur and len(cur) + 1 + len(w) > width:
+            lines.append(" " * indent + cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}" if cur else w
+    if cur:
+        lines.append(" " * indent + cur)
+    return lines
+
+
+def render_text(result: Mapping[str, Any]) -> str:
+    """The whole beräkningsunderlag for one computed application."""
+    out: list[str] = []
+    period = str(result["period"])
+    year, month = period.split("-")
+    out.append("BERÄKNINGSUNDERLAG – FÖRSÖRJNINGSSTÖD")
+    out.append("=" * WIDTH)
+    out.append(f"Period:     {MONTH_SV[int(month) - 1]} {year} ({period})")
+    persons: Sequence[Mapping[str, Any]] = result.get("hushall", [])
+    out.append("Hushåll:    " + "; ".join(person_line(p) for p in persons))
+    rv = result["regelverk"]
+    out.append(f"Regelverk:  {rv['id']} version {rv['version']}")
+    out.append(f"            {rv['hash']}")
+    preview = result.get("forhandsvisning")
+    if preview:
+        values = ", ".join(f"{k} = {v}" for k, v in preview["varden"].items())
+        out.append("")
+        out.append("OBS! FÖRHANDSBERÄKNING: " + preview["meddelande"] + f" ({values}).")
+        out.append("     Beräkningen kan inte ligga till grund för beslut innan värdena är fastställda.")
+
+    norms: Mapping[str, Mapping[str, Any]] = result.get("normer", {})
+    for key, title in sections_in_order(result):
+        entries = visible_entries(result, key)
+        if not entries:
+            continue
+        out.append("")
+        out.append(title.upper())
+        out.append("-" * WIDTH)
+        for e in entries:
+            out.extend(_entry_lines(e, norms))
+    devs: Sequence[Mapping[str, Any]] = result.get("avvikelser", [])
+    out.append("")
+    out.append("AVVIKELSER OCH KONTROLLER")
+    out.append("-" * WIDTH)
+    if not devs:
+        out.append("  Inga avvikelser.")
+    for d in devs:
+        who = f", {d['person']}" if d.get("person") else ""
+        src = f", källa {d['kalla']}" if d.get("kalla") else ""
+        out.append(f"  [{severity_sv(str(d['allvarlighet']))}] {d['kod']}{who}{src}")
+        out.extend(_wrap(str(d["meddelande"]), 6))
+        if d.get("lagrum"):
+            out.extend(_wrap("Lagrum: " + str(d["lagrum"]), 6))
+    for extra in result.get("bedomningar", []) or []:
+        out.append("")
+        out.extend(_wrap(f"{extra['rubrik']}: {extra['text']}", 2))
+    out.append("")
+    out.append("=" * WIDTH)
+    out.append(_row("FÖRSÖRJNINGSSTÖD", kr(result["forsorjningsstod"]), 0))
+    if result.get("overskott"):
+        out.append(_row("Överskott (inkomster över behovet)", kr(result["overskott"]), 0))
+    return "\n".join(out) + "\n"
+
+
+def _entry_lines(e: Mapping[str, Any], norms: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    lines = [_row(str(e["namn"]), amount(e))]
+    for post in (e.get("detaljer") or {}).get("kostnader", []) or []:
+        label = str(post["text"]).capitalize()
+        note = f" (ansökt {kr(post['ansokt'])}, tak enligt kommunens riktlinjer)" if "tak" in post else ""
+        lines.append(_row(label + note, kr(post["belopp"]), 6))
+    if e.get("forklaring"):
+        lines.extend(_wrap(str(e["forklaring"]), 6))
+    for src in norm_sources(e, norms):
+        lines.extend(_wrap("Belopp: " + src, 6))
+    if e.get("lagrum"):
+        lines.extend(_wrap("Lagrum: " + "; ".join(e["lagrum"]), 6))
+    return lines
