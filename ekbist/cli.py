@@ -118,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="skriv resultatet som JSON med spår")
     p.add_argument("--regelrot", metavar="ROT", help="katalog med regelverk/ och normer/ (standard: de som används)")
     p.add_argument(
-        "--jamforelsetal", metavar="TAL",
+        "--jamforelsetal",
+        metavar="TAL",
         help="förhandsberäkna med ett jämförelsetal som ännu inte är inmatat i normer/ (markeras i spåret)",
     )
     p.set_defaults(func=cmd_berakna)
@@ -128,7 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_validera)
 
     p = sub.add_parser("testa", help="kör guldfall och visa förväntat mot beräknat för varje fel")
-    p.add_argument("katalog", metavar="KATALOG", nargs="*", help="kataloger eller filer med fall (standard: tests/golden)")
+    p.add_argument(
+        "katalog", metavar="KATALOG", nargs="*", help="kataloger eller filer med fall (standard: tests/golden)"
+    )
     p.add_argument("--regelrot", metavar="ROT", help="katalog med regelverk/ och normer/")
     p.add_argument("-v", "--verbose", action="store_true", help="visa även godkända fall")
     p.set_defaults(func=cmd_testa)

@@ -44,7 +44,8 @@ def default_compute(bundle: RuleBundle) -> Compute:
         overrides = {}
         if "jamforelsetal" in doc.case:
             overrides["jamforelsetal"] = Decimal(str(doc.case["jamforelsetal"]))
-        return bundle.calculate(doc.ansokan, overrides=overrides).to_dict()
+        result: dict[str, Any] = bundle.calculate(doc.ansokan, overrides=overrides).to_dict()
+        return result
 
     return compute
 
@@ -56,7 +57,7 @@ def run_case(path: Path, compute: Compute) -> CaseOutcome:
         return CaseOutcome(str(path), path.name, False, error=f"fallet kan inte läsas: {exc}")
     name = str(doc.case.get("namn", path.name))
     expected_error = doc.case.get("forvantat_fel")
-    expected = doc.case.get("forvantat")
+    expected: dict[str, Any] | None = doc.case.get("forvantat")
     if expected is None and expected_error is None:
         return CaseOutcome(str(path), name, False, error="fallet saknar forvantat eller forvantat_fel")
     try:
@@ -69,16 +70,28 @@ def run_case(path: Path, compute: Compute) -> CaseOutcome:
         if any(f == want or f.startswith(want + ".") or f.startswith(want + "[") for f in fields):
             return CaseOutcome(str(path), name, True)
         return CaseOutcome(str(path), name, False, differences=[("forvantat_fel.falt", want, ", ".join(fields))])
-    if expected_error is not None:
-        return CaseOutcome(str(path), name, False, differences=[("forvantat_fel", expected_error, "beräknades utan fel")])
-    diffs = []
+    if expected_error is not None or expected is None:
+        return CaseOutcome(
+            str(path), name, False, differences=[("forvantat_fel", expected_error, "beräknades utan fel")]
+        )
+    diffs: list[tuple[str, Any, Any]] = []
     for key, want in expected.items():
         have = got.get(key)
         if key == "avvikelser":
-            want_set = sorted((d["kod"], d.get("person")) for d in want)
-            have_set = sorted((d["kod"], d.get("person")) for d in (have or []))
+            want_set, have_set = _deviations(want), _deviations(have or [])
             if want_set != have_set:
                 diffs.append((key, want_set, have_set))
         elif have != want:
             diffs.append((key, want, have))
     return CaseOutcome(str(path), name, not diffs, differences=diffs)
+
+
+def _deviations(items: list[Any]) -> list[tuple[str, str | None]]:
+    """Deviations as sorted (code, person) pairs; a plain string in a case is a code for nobody in particular."""
+    out = []
+    for d in items:
+        if isinstance(d, str):
+            out.append((d, None))
+        else:
+            out.append((str(d["kod"]), d.get("person")))
+    return sorted(out, key=lambda t: (t[0], t[1] or ""))

@@ -13,8 +13,8 @@ from engine._bundle import RuleBundle, check_bundle, content_hash, load_bundle, 
 from engine._errors import EvaluationError, InputError, PeriodNotCovered, Problem, RuleFileError, RuleProblem
 from engine._evaluate import Result
 from engine._input import COST_TYPES, INCOME_TYPES, ROLES, parse_application
+from engine._paths import default_root, settle_memory
 from engine._period import Month
-from engine._paths import default_root
 
 __all__ = [
     "COST_TYPES",
@@ -36,4 +36,5 @@ __all__ = [
     "load_bundle_from_files",
     "parse_application",
     "read_rule_files",
+    "settle_memory",
 ]

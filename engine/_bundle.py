@@ -14,6 +14,7 @@ outside that rule's validity, explanation templates naming values the rule never
 from __future__ import annotations
 
 import hashlib
+import itertools
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,15 +25,15 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from engine import _template
 from engine._errors import RuleFileError, RuleProblem
-from engine._expression import Compiled, FormulaError, FunctionDef, Symbol, T, compile_formula
+from engine._expression import Compiled, FormulaError, FunctionDef, Symbol, T, UnknownNorm, compile_formula
 from engine._functions import DETAIL_KEYS, FUNCTIONS, INPUTS, Table
 from engine._input import field_path
 from engine._lagrum import render_references, render_source
 from engine._money import is_whole
 from engine._rulefiles import Dated, Manifest, Norm, NormFile, NormValue, Rule, RuleFile, RuleVersion
 from engine._yamlsrc import SourceDoc, YamlSyntaxError, load_yaml
-from engine import _template
 
 MANIFEST = "regelverk/regelverk.yaml"
 TEMPLATE_SPECIALS = frozenset({"varde", "person", "roll", "alder"})
@@ -54,6 +55,7 @@ class RuleDef:
     index: int  # global order of definition, used for a stable evaluation order
     versions: list[CompiledVersion] = field(default_factory=list)
     template: tuple[_template.Part, ...] | None = None
+    failed: bool = False  # a version did not compile; later checks stay quiet about it
 
     def version_on(self, day: date) -> CompiledVersion | None:
         for v in self.versions:
@@ -91,7 +93,14 @@ def read_rule_files(root: Path | str) -> dict[str, str]:
     missing = [d for d in ("regelverk", "normer") if not (base / d).is_dir()]
     if missing:
         raise RuleFileError(
-            [RuleProblem(str(base), None, "", f"katalogen {', '.join(missing)}/ saknas; ROOT ska innehålla regelverk/ och normer/")]
+            [
+                RuleProblem(
+                    str(base),
+                    None,
+                    "",
+                    f"katalogen {', '.join(missing)}/ saknas; ROOT ska innehålla regelverk/ och normer/",
+                )
+            ]
         )
     for sub in ("regelverk", "normer"):
         for path in sorted((base / sub).rglob("*.yaml")):
@@ -122,6 +131,7 @@ class _Loader:
         self.files = files
         self.problems: list[RuleProblem] = []
         self.docs: dict[str, SourceDoc] = {}
+        self.broken_norm_files = False
 
     def problem(self, file: str, path: Sequence[str | int], message: str) -> None:
         doc = self.docs.get(file)
@@ -147,14 +157,16 @@ class _Loader:
             return cls.model_validate(data)
         except ValidationError as exc:
             for err in exc.errors(include_url=False):
-                loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+                loc = tuple(
+                    p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))
+                )
                 msg = err["msg"]
                 if err["type"] == "extra_forbidden":
                     msg = "okänd nyckel (stavfel? nycklar som inte finns i schemat tas inte emot)"
                 elif err["type"] == "missing":
                     msg = "nyckeln saknas men är obligatorisk"
                 elif msg.startswith("Value error, "):
-                    msg = msg[len("Value error, "):]
+                    msg = msg[len("Value error, ") :]
                 self.problem(file, loc, msg)
             return None
 
@@ -199,7 +211,7 @@ def _lagrum_gaps(version: Dated, lagrum: Sequence[Dated]) -> list[date]:
 def _overlaps(items: Sequence[Dated]) -> list[tuple[int, int]]:
     out = []
     ordered = sorted(range(len(items)), key=lambda i: items[i].giltig_fran)
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in itertools.pairwise(ordered):
         end = items[a].giltig_till
         if end is None or end >= items[b].giltig_fran:
             out.append((a, b))
@@ -210,10 +222,13 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
     """Build a bundle from file contents (as read from disk, or as stored with a decision)."""
     ld = _Loader(files)
     if MANIFEST not in files:
-        raise RuleFileError([RuleProblem(MANIFEST, None, "", "manifestet saknas (id, version och utdata för regelverket)")])
+        raise RuleFileError(
+            [RuleProblem(MANIFEST, None, "", "manifestet saknas (id, version och utdata för regelverket)")]
+        )
     manifest: Manifest | None = ld.model(MANIFEST, Manifest, ld.parse(MANIFEST))
 
     rule_specs: list[tuple[str, int, Rule]] = []
+    broken_rule_files = False
     norm_specs: list[tuple[str, int, Norm]] = []
     for file in sorted(files):
         if file == MANIFEST:
@@ -225,10 +240,14 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
             nf: NormFile | None = ld.model(file, NormFile, data)
             if nf:
                 norm_specs.extend((file, i, n) for i, n in enumerate(nf.normer))
+            else:
+                ld.broken_norm_files = True
         else:
             rf: RuleFile | None = ld.model(file, RuleFile, data)
             if rf:
                 rule_specs.extend((file, i, r) for i, r in enumerate(rf.regler))
+            else:
+                broken_rule_files = True
 
     norms: dict[str, NormDef] = {}
     for file, i, n in norm_specs:
@@ -254,7 +273,8 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
         for vi, v in enumerate(r.versioner):
             for day in _lagrum_gaps(v, r.lagrum):
                 ld.problem(
-                    file, (*where, "versioner", vi, "giltig_fran"),
+                    file,
+                    (*where, "versioner", vi, "giltig_fran"),
                     f"inget lagrum gäller {day}; varje dag en version gäller behöver sitt lagrum",
                 )
                 break
@@ -265,12 +285,12 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
     for rd in rules.values():
         _check_templates(ld, rd, rules)
 
-    if manifest is not None:
+    if manifest is not None and not broken_rule_files:
         for i, out in enumerate(manifest.utdata):
-            rd = rules.get(out)
-            if rd is None:
+            target = rules.get(out)
+            if target is None:
                 ld.problem(MANIFEST, ("utdata", i), f"utdata '{out}' är ingen regel")
-            elif rd.spec.entitet != "hushall" or rd.spec.typ != "belopp":
+            elif target.spec.entitet != "hushall" or target.spec.typ != "belopp":
                 ld.problem(MANIFEST, ("utdata", i), f"utdata '{out}' måste vara en hushållsregel av typ belopp")
     _check_eras(ld, rules)
 
@@ -294,17 +314,26 @@ def _load_norm(ld: _Loader, file: str, i: int, n: Norm, manifest: Manifest | Non
             for ri, row in enumerate(v.rader or []):
                 unknown = [k for k in row if k not in cols]
                 if unknown:
-                    ld.problem(file, (*vwhere, "rader", ri), f"okänd kolumn {', '.join(unknown)}; kolumner: {', '.join(cols)}")
+                    ld.problem(
+                        file, (*vwhere, "rader", ri), f"okänd kolumn {', '.join(unknown)}; kolumner: {', '.join(cols)}"
+                    )
                 if row.get(cols[0]) is None:
                     ld.problem(file, (*vwhere, "rader", ri), f"raden saknar nyckelkolumnen {cols[0]}")
-                rows.append({c: row.get(c) for c in cols})
+                rows.append({c: _int_if_whole(row.get(c)) for c in cols})
             runtime = Table(n.id, cols, tuple(rows))
         else:
-            runtime = v.varde
+            runtime = _int_if_whole(v.varde)
             if n.typ == "belopp" and v.varde is not None and not is_whole(v.varde):
                 ld.problem(file, (*vwhere, "varde"), "ett belopp anges i hela kronor")
         nd.values.append((v, runtime, render_source(v.kalla, statutes)))
     return nd
+
+
+def _int_if_whole(value: Decimal | None) -> Any:
+    """Whole amounts are kept as int (exact, and faster than Decimal); fractions stay Decimal."""
+    if value is not None and is_whole(value):
+        return int(value)
+    return value
 
 
 def _compile_rule(ld: _Loader, rd: RuleDef, names: _Names) -> None:
@@ -322,10 +351,14 @@ def _compile_rule(ld: _Loader, rd: RuleDef, names: _Names) -> None:
         try:
             compiled = compile_formula(v.formel, r.entitet, names)
         except FormulaError as exc:
+            rd.failed = True
+            if isinstance(exc, UnknownNorm) and ld.broken_norm_files:
+                continue  # the norm file's own error is already reported
             col = f" (tecken {exc.col + 1})" if exc.col is not None else ""
             ld.problem(rd.file, vpath, f"{exc.message}{col}: {v.formel.strip()}")
             continue
         if compiled.type is not want:
+            rd.failed = True
             ld.problem(rd.file, vpath, f"formeln ger {compiled.type.value} men regeln är av typ {r.typ}")
             continue
         template = rd.template
@@ -396,11 +429,14 @@ def _check_eras(ld: _Loader, rules: Mapping[str, RuleDef]) -> None:
         live = {rid: v for rid, v in active.items() if v is not None}
         for rid, v in live.items():
             for dep in sorted(v.compiled.rules):
+                if dep in rules and rules[dep].failed:
+                    continue
                 if dep not in live and (rid, dep) not in reported:
                     reported.add((rid, dep))
                     rd = rules[rid]
                     ld.problem(
-                        rd.file, (*_find_rule_path(ld.docs.get(rd.file), rid), "versioner"),
+                        rd.file,
+                        (*_find_rule_path(ld.docs.get(rd.file), rid), "versioner"),
                         f"använder regeln '{dep}', som inte gäller {day}",
                     )
         cycle = _find_cycle({rid: v.compiled.rules & live.keys() for rid, v in live.items()})
@@ -419,7 +455,7 @@ def _find_cycle(graph: Mapping[str, set[str]]) -> list[str] | None:
         stack.append(n)
         for m in sorted(graph.get(n, ())):
             if state.get(m) == 1:
-                return [*stack[stack.index(m):], m]
+                return [*stack[stack.index(m) :], m]
             if m not in state:
                 found = visit(m)
                 if found:

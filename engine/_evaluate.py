@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from engine._errors import EvaluationError, InputError, PeriodNotCovered, Problem
 from engine import _template
+from engine._errors import EvaluationError, InputError, PeriodNotCovered, Problem
 from engine._expression import Ctx, Fn
 from engine._functions import INPUTS
 from engine._input import ROLE_SV, Facts, parse_application
-from engine._money import format_kr, is_whole
+from engine._money import format_kr
 from engine._period import Month
 
 if TYPE_CHECKING:
@@ -37,11 +37,11 @@ class PlannedRule:
     typ: str
     fn: Fn
     version: str
-    lagrum: tuple[str, ...]
-    template: tuple[_template.Part, ...] | None
+    lagrum: list[str]
+    template: _template.Renderer | None
     visible: bool
     section: str | None
-    norms: tuple[str, ...]
+    norms: list[str]
 
 
 @dataclass
@@ -128,11 +128,11 @@ def build_plan(bundle: RuleBundle, month: Month, overrides: Mapping[str, Decimal
                 typ=spec.typ,
                 fn=v.compiled.fn,
                 version=v.spec.giltig_fran.isoformat(),
-                lagrum=tuple(rd.lagrum_on(day, statutes)),
-                template=v.template,
+                lagrum=rd.lagrum_on(day, statutes),
+                template=_template.compile_parts(v.template) if v.template else None,
                 visible=spec.visas,
                 section=spec.avsnitt,
-                norms=tuple(sorted(v.compiled.norms)),
+                norms=sorted(v.compiled.norms),
             )
         )
     return Plan(
@@ -181,23 +181,25 @@ def evaluate(plan: Plan, facts: Facts) -> Result:
     ctx = Ctx(facts, plan.norms)
     ctx.person_values = {p.id: {} for p in facts.persons}
     trace: list[dict[str, Any]] = []
+    append = trace.append
     for pr in plan.rules:
         if pr.entity == "hushall":
             ctx.reads = {}
             ctx.details = {}
             value = _run(pr, ctx)
             ctx.values[pr.id] = value
-            trace.append(_entry(pr, value, ctx, None))
+            append(_entry(pr, value, ctx, None))
             continue
+        roles = pr.roles
         for person in facts.persons:
-            if pr.roles is not None and person.roll not in pr.roles:
+            if roles is not None and person.roll not in roles:
                 continue
             ctx.person = person
             ctx.reads = {}
             ctx.details = {}
             value = _run(pr, ctx)
             ctx.person_values[person.id][pr.id] = value
-            trace.append(_entry(pr, value, ctx, person))
+            append(_entry(pr, value, ctx, person))
         ctx.person = None
     outputs = {name: int(ctx.values[name]) for name in plan.outputs}
     return Result(
@@ -218,40 +220,57 @@ def _run(pr: PlannedRule, ctx: Ctx) -> Any:
     except EvaluationError as exc:
         who = f" för {ctx.person.id}" if ctx.person is not None else ""
         raise EvaluationError(f"regeln '{pr.id}'{who}: {exc}") from None
-    if pr.typ in ("belopp", "antal") and not is_whole(value):
-        raise EvaluationError(
-            f"regeln '{pr.id}' gav {value}, inte ett helt {'antal' if pr.typ == 'antal' else 'kronbelopp'}; "
-            "avrunda i formeln"
-        )
+    if type(value) is Decimal and pr.typ != "villkor":
+        whole = int(value)
+        if whole == value:
+            return whole  # whole numbers travel as int: cheaper to compute with and to report
+        if pr.typ in ("belopp", "antal"):
+            raise EvaluationError(
+                f"regeln '{pr.id}' gav {value}, inte ett helt {'antal' if pr.typ == 'antal' else 'kronbelopp'}; "
+                "avrunda i formeln"
+            )
     return value
 
 
 def _entry(pr: PlannedRule, value: Any, ctx: Ctx, person: Any) -> dict[str, Any]:
+    reads = ctx.reads
+    if reads:
+        indata = {k: (v if type(v) in _PLAIN else _plain(v)) for k, v in reads.items()}
+    else:
+        indata = {}
     entry: dict[str, Any] = {
         "regel": pr.id,
         "namn": pr.name,
         "version": pr.version,
         "person": person.id if person is not None else None,
-        "varde": _plain(value),
-        "indata": {k: _plain(v) for k, v in ctx.reads.items()},
-        "lagrum": list(pr.lagrum),
+        "varde": value if type(value) in _PLAIN else _plain(value),
+        "indata": indata,
+        "lagrum": pr.lagrum,  # shared per plan; the trace is read-only
     }
     if ctx.details:
-        entry["detaljer"] = {k: _plain(v) for k, v in ctx.details.items()}
+        entry["detaljer"] = ctx.details  # functions record JSON-ready values only
     if pr.norms:
-        entry["normer"] = list(pr.norms)
+        entry["normer"] = pr.norms
     if pr.section:
         entry["avsnitt"] = pr.section
     if not pr.visible:
         entry["visas"] = False
-    if pr.template:
+    if pr.template and pr.visible and (person is None or value):
+        # Sentences are written for the lines an explanation shows; zero lines for a person are not shown.
         entry["forklaring"] = _render(pr.template, value, ctx, person)
     return entry
 
 
+_PLAIN = frozenset({int, bool, str, type(None)})
+
+
 def _plain(v: Any) -> Any:
-    if isinstance(v, Decimal):
-        return int(v) if is_whole(v) else float(v)
+    t = type(v)
+    if t is Decimal:
+        i = int(v)
+        return i if i == v else float(v)
+    if t is bool or t is str or t is int or v is None:
+        return v
     if isinstance(v, dict):
         return {str(k): _plain(x) for k, x in v.items()}
     if isinstance(v, list | tuple):
@@ -262,10 +281,13 @@ def _plain(v: Any) -> Any:
 
 
 def _text(v: object) -> str:
-    if isinstance(v, bool):
+    t = type(v)
+    if t is str:
+        return v  # type: ignore[return-value]
+    if t is bool:
         return "ja" if v else "nej"
-    if isinstance(v, Decimal | int):
-        return format_kr(v)
+    if t is Decimal or t is int:
+        return format_kr(v)  # type: ignore[arg-type]
     if isinstance(v, list):
         return ", ".join(_text(x) for x in v)
     if isinstance(v, dict):
@@ -275,7 +297,7 @@ def _text(v: object) -> str:
     return str(v)
 
 
-def _render(template: tuple[_template.Part, ...], value: Any, ctx: Ctx, person: Any) -> str:
+def _render(template: _template.Renderer, value: Any, ctx: Ctx, person: Any) -> str:
     def lookup(key: str) -> object:
         if key == "varde":
             return value
@@ -300,7 +322,7 @@ def _render(template: tuple[_template.Part, ...], value: Any, ctx: Ctx, person: 
             return symbol.getter(ctx)
         return ""
 
-    return _template.render(template, lookup, _text)
+    return template(lookup, _text)
 
 
 @dataclass

@@ -40,6 +40,10 @@ class FormulaError(Exception):
         self.col = col
 
 
+class UnknownNorm(FormulaError):
+    """A formula names a norm that is not defined (perhaps because its file did not load)."""
+
+
 @dataclass(frozen=True)
 class Symbol:
     """What a name in a formula refers to."""
@@ -112,8 +116,14 @@ class Compiled:
 
 _BINOPS: dict[type[ast.operator], str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 _CMPOPS: dict[type[ast.cmpop], str] = {
-    ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
-    ast.In: "in", ast.NotIn: "not in",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
 }
 _SPECIAL = {"om", "summa", "antal"}
 _ZERO = Decimal(0)
@@ -148,14 +158,14 @@ class _Compiler:
     def source(self, node: ast.AST) -> str:
         return ast.get_source_segment(self.text, node) or ""
 
-    def expect(self, node: ast.AST, scope: Entity, want: T) -> Fn:
+    def expect(self, node: ast.expr, scope: Entity, want: T) -> Fn:
         fn, typ = self.node(node, scope)
         if typ is not want:
             raise self.fail(node, f"'{self.source(node)}' är {typ.value}, här krävs {want.value}")
         return fn
 
     # -- nodes -------------------------------------------------------------------------------
-    def node(self, node: ast.expr, scope: Entity) -> tuple[Fn, T]:  # noqa: C901
+    def node(self, node: ast.expr, scope: Entity) -> tuple[Fn, T]:
         if isinstance(node, ast.Constant):
             return self.constant(node)
         if isinstance(node, ast.Name):
@@ -253,7 +263,7 @@ class _Compiler:
         norm_id = ".".join(reversed(parts))
         sym = self.r.norm(norm_id)
         if sym is None:
-            raise self.fail(node, f"okänd norm '{norm_id}' (finns inte i normer/)")
+            raise UnknownNorm(f"okänd norm '{norm_id}' (finns inte i normer/)", node.col_offset)
         self.out.norms.add(norm_id)
         key = "norm." + norm_id
         if sym.type is T.TABLE:
@@ -328,8 +338,10 @@ class _Compiler:
         required = [p for p in fdef.params if not p.optional]
         if len(args) < len(required) or (fdef.varargs is None and len(args) > len(fdef.params)):
             raise self.fail(node, f"{fname}(...) tar {len(required)}–{len(fdef.params)} argument, fick {len(args)}")
-        specs = list(fdef.params) + [fdef.varargs] * max(0, len(args) - len(fdef.params)) if fdef.varargs else (
-            list(fdef.params)
+        specs = (
+            list(fdef.params) + [fdef.varargs] * max(0, len(args) - len(fdef.params))
+            if fdef.varargs
+            else (list(fdef.params))
         )
         fns: list[Fn] = []
         for i, (arg, spec) in enumerate(zip(args, specs, strict=False)):
@@ -390,8 +402,11 @@ def _binop(op: str, a: Fn, b: Fn) -> Fn:
         return lambda ctx: a(ctx) * b(ctx)
 
     def divide(ctx: Ctx) -> Any:
+        x = a(ctx)
+        if type(x) is int:
+            x = Decimal(x)  # int / int would give a binary float
         try:
-            return a(ctx) / b(ctx)
+            return x / b(ctx)
         except (DivisionByZero, InvalidOperation, ZeroDivisionError):
             raise EvaluationError("division med noll") from None
 

@@ -15,7 +15,7 @@ from typing import Any
 from engine._errors import EvaluationError
 from engine._expression import Ctx, FunctionDef, Param, Symbol, T
 from engine._input import COST_TYPE_SV, COST_TYPES, INCOME_TYPE_SV, INCOME_TYPES, ROLES, HistoryFacts
-from engine._money import ONE, ZERO, round_down, round_half_up, round_up
+from engine._money import ONE, round_down, round_half_up, round_up
 from engine._period import Month
 
 
@@ -38,18 +38,13 @@ def _input(name: str, typ: T, entity: str, getter: Callable[[Ctx], Any]) -> Symb
 INPUTS: dict[str, Symbol] = {
     s.name: s
     for s in (
-        _input("antal_personer", T.NUM, "hushall", lambda c: Decimal(len(c.facts.persons))),
-        _input("antal_vuxna", T.NUM, "hushall", lambda c: Decimal(c.facts.antal_vuxna)),
-        _input("antal_barn", T.NUM, "hushall", lambda c: Decimal(c.facts.antal_barn)),
-        _input(
-            "gemensamt_hushall_antal",
-            T.NUM,
-            "hushall",
-            lambda c: Decimal(c.facts.gemensamt_hushall_antal or 0),
-        ),
-        _input("ar", T.NUM, "hushall", lambda c: Decimal(c.facts.period.year)),
-        _input("manad", T.NUM, "hushall", lambda c: Decimal(c.facts.period.month)),
-        _input("alder", T.NUM, "person", lambda c: Decimal(c.person.alder)),
+        _input("antal_personer", T.NUM, "hushall", lambda c: len(c.facts.persons)),
+        _input("antal_vuxna", T.NUM, "hushall", lambda c: c.facts.antal_vuxna),
+        _input("antal_barn", T.NUM, "hushall", lambda c: c.facts.antal_barn),
+        _input("gemensamt_hushall_antal", T.NUM, "hushall", lambda c: c.facts.gemensamt_hushall_antal or 0),
+        _input("ar", T.NUM, "hushall", lambda c: c.facts.period.year),
+        _input("manad", T.NUM, "hushall", lambda c: c.facts.period.month),
+        _input("alder", T.NUM, "person", lambda c: c.person.alder),
         _input("roll", T.TEXT, "person", lambda c: c.person.roll),
         _input("boendeandel", T.NUM, "person", lambda c: c.person.boendeandel),
         _input("lunch_utanfor_hemmet", T.BOOL, "person", lambda c: c.person.lunch_utanfor_hemmet),
@@ -73,6 +68,16 @@ INPUT_DOCS: dict[str, str] = {
 
 
 # -- functions -----------------------------------------------------------------------------
+# Functions record trace details as JSON-ready values (int, float, str, bool, lists, dicts):
+# the trace is handed to JSON encoders and explanation renderers as it is.
+
+
+def _json_number(v: Any) -> Any:
+    if type(v) is Decimal:
+        i = int(v)
+        return i if i == v else float(v)
+    return v
+
 
 
 def _max(ctx: Ctx, a: Sequence[Any]) -> Decimal:
@@ -112,7 +117,7 @@ def _uppslag(ctx: Ctx, a: Sequence[Any]) -> Decimal:
             value = row.get(column)
             if value is None:
                 break
-            ctx.details[f"{table.id}.{key_col}"] = key
+            ctx.details[f"{table.id}.{key_col}"] = _json_number(key)
             return value
     raise EvaluationError(f"tabellen {table.id} har inget värde i kolumnen {column} för {key_col} = {key}")
 
@@ -135,51 +140,52 @@ def _intervall(ctx: Ctx, a: Sequence[Any]) -> Decimal:
                 break
             ctx.details["intervall"] = f"{low}" if high == low else (f"{low}–{high}" if high is not None else f"{low}–")
             ctx.details["kolumn"] = used
-            ctx.details["tabellvarde"] = result
+            ctx.details["tabellvarde"] = _json_number(result)
             return result
     raise EvaluationError(f"tabellen {table.id} har ingen rad som omfattar {value}")
 
 
-def _income_details(ctx: Ctx, parts: dict[str, Decimal]) -> None:
+def _income_details(ctx: Ctx, parts: dict[str, int]) -> None:
     if parts:
         seen = ctx.details.setdefault("inkomster", [])
         seen.extend({"typ": t, "text": INCOME_TYPE_SV[t], "belopp": v} for t, v in parts.items())
 
 
-def _inkomst(ctx: Ctx, a: Sequence[Any]) -> Decimal:
-    income = ctx.person.income
+def _inkomst(ctx: Ctx, a: Sequence[Any]) -> int:
+    income: dict[str, int] = ctx.person.income
     parts = {t: income[t] for t in a if t in income}
     _income_details(ctx, parts)
-    return sum(parts.values(), ZERO)
+    return sum(parts.values())
 
 
-def _inkomst_utom(ctx: Ctx, a: Sequence[Any]) -> Decimal:
+def _inkomst_utom(ctx: Ctx, a: Sequence[Any]) -> int:
     excluded = set(a)
-    parts = {t: v for t, v in ctx.person.income.items() if t not in excluded}
+    income: dict[str, int] = ctx.person.income
+    parts = {t: v for t, v in income.items() if t not in excluded}
     _income_details(ctx, parts)
-    return sum(parts.values(), ZERO)
+    return sum(parts.values())
 
 
-def _hittills_i_ar(ctx: Ctx, a: Sequence[Any]) -> Decimal:
-    so_far = ctx.person.income_so_far
-    return sum((so_far[t] for t in a if t in so_far), ZERO)
+def _hittills_i_ar(ctx: Ctx, a: Sequence[Any]) -> int:
+    so_far: dict[str, int] = ctx.person.income_so_far
+    return sum(so_far[t] for t in a if t in so_far)
 
 
-def _kostnad(ctx: Ctx, a: Sequence[Any]) -> Decimal:
-    costs = ctx.facts.costs
-    return sum((costs[t] for t in a if t in costs), ZERO)
+def _kostnad(ctx: Ctx, a: Sequence[Any]) -> int:
+    costs: dict[str, int] = ctx.facts.costs
+    return sum(costs[t] for t in a if t in costs)
 
 
-def _skalig_kostnad(ctx: Ctx, a: Sequence[Any]) -> Decimal:
+def _skalig_kostnad(ctx: Ctx, a: Sequence[Any]) -> int | Decimal:
     """The cost applied for, capped where the kommun's local guidelines set a ceiling."""
     typ = a[0]
-    applied: Decimal = ctx.facts.costs.get(typ, ZERO)
+    applied: int = ctx.facts.costs.get(typ, 0)
     counted = applied
     post: dict[str, Any] = {"typ": typ, "text": COST_TYPE_SV[typ], "ansokt": applied}
     kommun = ctx.facts.kommun
     table = ctx.norms.get(f"kommun.{kommun}.tak.{typ}") if kommun and applied else None
     if table is not None:
-        size = Decimal(len(ctx.facts.persons))
+        size = len(ctx.facts.persons)
         lo, hi = table.columns[0], table.columns[1]
         for row in table.rows:
             low, high = row.get(lo), row.get(hi)
@@ -187,10 +193,10 @@ def _skalig_kostnad(ctx: Ctx, a: Sequence[Any]) -> Decimal:
                 cap = row.get("belopp")
                 if cap is not None and applied > cap:
                     counted = cap
-                    post.update({"tak": cap, "kommun": kommun, "norm": table.id})
+                    post.update({"tak": _json_number(cap), "kommun": kommun, "norm": table.id})
                 break
     if applied:
-        post["belopp"] = counted
+        post["belopp"] = _json_number(counted)
         ctx.details.setdefault("kostnader", []).append(post)
     return counted
 
@@ -238,7 +244,10 @@ FUNCTIONS: dict[str, FunctionDef] = {
         FunctionDef("max", (_NUM, _NUM), T.NUM, _max, "största av talen", varargs=_NUM),
         FunctionDef("min", (_NUM, _NUM), T.NUM, _min, "minsta av talen", varargs=_NUM),
         FunctionDef(
-            "avrunda", (_NUM, _OPT_NUM), T.NUM, _avrunda,
+            "avrunda",
+            (_NUM, _OPT_NUM),
+            T.NUM,
+            _avrunda,
             "avrunda till närmaste hela krona (eller steg, t.ex. 10), halvor uppåt",
         ),
         FunctionDef("avrunda_ned", (_NUM, _OPT_NUM), T.NUM, _avrunda_ned, "avrunda nedåt till närmaste lägre steg"),
@@ -246,32 +255,58 @@ FUNCTIONS: dict[str, FunctionDef] = {
         FunctionDef(
             "uppslag",
             (Param(T.TABLE), _NUM, Param(T.TEXT, column_of=0, optional=True)),
-            T.NUM, _uppslag,
+            T.NUM,
+            _uppslag,
             "värdet i tabellens rad där första kolumnen är lika med nyckeln",
         ),
         FunctionDef(
             "intervall",
-            (Param(T.TABLE), _NUM, Param(T.TEXT, column_of=0, optional=True), Param(T.TEXT, column_of=0, optional=True)),
-            T.NUM, _intervall,
+            (
+                Param(T.TABLE),
+                _NUM,
+                Param(T.TEXT, column_of=0, optional=True),
+                Param(T.TEXT, column_of=0, optional=True),
+            ),
+            T.NUM,
+            _intervall,
             "värdet i tabellens rad vars intervall (två första kolumnerna) omfattar talet; "
             "fjärde argumentet är kolumnen att använda där raden saknar värde",
         ),
         FunctionDef("inkomst", (_INCOME,), T.NUM, _inkomst, "personens inkomster av angivna typer", "person", _INCOME),
         FunctionDef(
-            "inkomst_utom", (), T.NUM, _inkomst_utom,
-            "personens inkomster av alla typer utom de angivna", "person", _INCOME,
+            "inkomst_utom",
+            (),
+            T.NUM,
+            _inkomst_utom,
+            "personens inkomster av alla typer utom de angivna",
+            "person",
+            _INCOME,
         ),
         FunctionDef(
-            "hittills_i_ar", (_INCOME,), T.NUM, _hittills_i_ar,
-            "personens inkomster av angiven typ tidigare under kalenderåret", "person", _INCOME,
+            "hittills_i_ar",
+            (_INCOME,),
+            T.NUM,
+            _hittills_i_ar,
+            "personens inkomster av angiven typ tidigare under kalenderåret",
+            "person",
+            _INCOME,
         ),
-        FunctionDef("kostnad", (_COST,), T.NUM, _kostnad, "hushållets ansökta kostnader av angivna typer", "hushall", _COST),
         FunctionDef(
-            "skalig_kostnad", (_COST,), T.NUM, _skalig_kostnad,
-            "ansökt kostnad, begränsad till kommunens tak när lokala riktlinjer anger ett", "hushall",
+            "kostnad", (_COST,), T.NUM, _kostnad, "hushållets ansökta kostnader av angivna typer", "hushall", _COST
         ),
         FunctionDef(
-            "jobbstimulans", (_NUM, _NUM), T.BOOL, _jobbstimulans,
+            "skalig_kostnad",
+            (_COST,),
+            T.NUM,
+            _skalig_kostnad,
+            "ansökt kostnad, begränsad till kommunens tak när lokala riktlinjer anger ett",
+            "hushall",
+        ),
+        FunctionDef(
+            "jobbstimulans",
+            (_NUM, _NUM),
+            T.BOOL,
+            _jobbstimulans,
             "om perioden ligger i ett jobbstimulansfönster: jobbstimulans(kvalificeringsmånader, varaktighet)",
             "person",
         ),
@@ -281,8 +316,15 @@ FUNCTIONS: dict[str, FunctionDef] = {
 # Keys functions may put in a trace entry's details, usable in explanation templates.
 DETAIL_KEYS = frozenset(
     {
-        "intervall", "kolumn", "tabellvarde", "inkomster", "kostnader",
-        "manader_i_folj", "egen_historik", "fonster_start", "fonster_slut",
+        "intervall",
+        "kolumn",
+        "tabellvarde",
+        "inkomster",
+        "kostnader",
+        "manader_i_folj",
+        "egen_historik",
+        "fonster_start",
+        "fonster_slut",
     }
 )
 

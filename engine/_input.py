@@ -32,24 +32,51 @@ from engine._period import Month, age_on
 ROLES = ("sokande", "medsokande", "barn")
 ADULT_ROLES = frozenset({"sokande", "medsokande"})
 INCOME_TYPES = (
-    "lon", "sjukpenning", "sjukersattning", "aktivitetsersattning", "foraldrapenning", "barnbidrag",
-    "underhallsstod", "bostadsbidrag", "bostadstillagg", "a_kassa", "aktivitetsstod",
-    "etableringsersattning", "studiemedel", "pension", "fritidskort", "ovrig",
+    "lon",
+    "sjukpenning",
+    "sjukersattning",
+    "aktivitetsersattning",
+    "foraldrapenning",
+    "barnbidrag",
+    "underhallsstod",
+    "bostadsbidrag",
+    "bostadstillagg",
+    "a_kassa",
+    "aktivitetsstod",
+    "etableringsersattning",
+    "studiemedel",
+    "pension",
+    "fritidskort",
+    "ovrig",
 )
 COST_TYPES = ("boende", "hushallsel", "arbetsresor", "hemforsakring", "fackavgift", "a_kassa_avgift")
 
 ROLE_SV = {"sokande": "sökande", "medsokande": "medsökande", "barn": "barn"}
 INCOME_TYPE_SV = {
-    "lon": "lön", "sjukpenning": "sjukpenning", "sjukersattning": "sjukersättning",
-    "aktivitetsersattning": "aktivitetsersättning", "foraldrapenning": "föräldrapenning", "barnbidrag": "barnbidrag",
-    "underhallsstod": "underhållsstöd", "bostadsbidrag": "bostadsbidrag", "bostadstillagg": "bostadstillägg",
-    "a_kassa": "arbetslöshetsersättning (a-kassa)", "aktivitetsstod": "aktivitetsstöd",
-    "etableringsersattning": "etableringsersättning", "studiemedel": "studiemedel", "pension": "pension",
-    "fritidskort": "fritidskort", "ovrig": "övrig inkomst",
+    "lon": "lön",
+    "sjukpenning": "sjukpenning",
+    "sjukersattning": "sjukersättning",
+    "aktivitetsersattning": "aktivitetsersättning",
+    "foraldrapenning": "föräldrapenning",
+    "barnbidrag": "barnbidrag",
+    "underhallsstod": "underhållsstöd",
+    "bostadsbidrag": "bostadsbidrag",
+    "bostadstillagg": "bostadstillägg",
+    "a_kassa": "arbetslöshetsersättning (a-kassa)",
+    "aktivitetsstod": "aktivitetsstöd",
+    "etableringsersattning": "etableringsersättning",
+    "studiemedel": "studiemedel",
+    "pension": "pension",
+    "fritidskort": "fritidskort",
+    "ovrig": "övrig inkomst",
 }
 COST_TYPE_SV = {
-    "boende": "boende", "hushallsel": "hushållsel", "arbetsresor": "arbetsresor", "hemforsakring": "hemförsäkring",
-    "fackavgift": "medlemsavgift till fackförening", "a_kassa_avgift": "medlemsavgift till arbetslöshetskassa",
+    "boende": "boende",
+    "hushallsel": "hushållsel",
+    "arbetsresor": "arbetsresor",
+    "hemforsakring": "hemförsäkring",
+    "fackavgift": "medlemsavgift till fackförening",
+    "a_kassa_avgift": "medlemsavgift till arbetslöshetskassa",
 }
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -156,12 +183,12 @@ class PersonFacts:
     roll: str
     fodd: date
     alder: int
-    boendeandel: Decimal
+    boendeandel: Decimal | int
     lunch_utanfor_hemmet: bool
     skolgang: bool
     historik: HistoryFacts | None
-    income: dict[str, Decimal] = field(default_factory=dict)
-    income_so_far: dict[str, Decimal] = field(default_factory=dict)
+    income: dict[str, int] = field(default_factory=dict)
+    income_so_far: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -169,7 +196,7 @@ class Facts:
     period: Month
     kommun: str | None
     persons: list[PersonFacts]
-    costs: dict[str, Decimal]
+    costs: dict[str, int]
     gemensamt_hushall_antal: int | None
     historik: HistoryFacts | None
     antal_vuxna: int
@@ -207,7 +234,9 @@ def check_semantics(app: Ansokan) -> list[Problem]:
     if not applicants:
         problems.append(Problem("hushall", "exakt en person ska ha roll 'sokande'; ingen har det"))
     for i in applicants[1:]:
-        problems.append(Problem(f"hushall[{i}].roll", "ansökan har redan en sökande; exakt en person får ha roll 'sokande'"))
+        problems.append(
+            Problem(f"hushall[{i}].roll", "ansökan har redan en sökande; exakt en person får ha roll 'sokande'")
+        )
     for i in co_applicants[1:]:
         problems.append(
             Problem(f"hushall[{i}].roll", "högst en medsökande (make, maka eller sambo till sökanden) får anges")
@@ -219,7 +248,9 @@ def check_semantics(app: Ansokan) -> list[Problem]:
             problems.append(Problem(f"{where}.id", f"id '{p.id}' används redan av hushall[{ids[p.id]}]"))
         ids.setdefault(p.id, i)
         if p.fodd > last:
-            problems.append(Problem(f"{where}.fodd", f"{p.fodd} ligger efter perioden {period}; personen är inte född än"))
+            problems.append(
+                Problem(f"{where}.fodd", f"{p.fodd} ligger efter perioden {period}; personen är inte född än")
+            )
             continue
         age = age_on(p.fodd, first)
         if p.roll == "barn":
@@ -237,7 +268,9 @@ def check_semantics(app: Ansokan) -> list[Problem]:
                 )
             if p.historik is not None:
                 problems.append(
-                    Problem(f"{where}.historik", "historik gäller en vuxens egen jobbstimulans och kan inte anges för barn")
+                    Problem(
+                        f"{where}.historik", "historik gäller en vuxens egen jobbstimulans och kan inte anges för barn"
+                    )
                 )
         elif p.boendeandel is not None:
             problems.append(Problem(f"{where}.boendeandel", "boendeandel gäller barn (växelvis boende) och inte vuxna"))
@@ -283,14 +316,13 @@ def to_facts(app: Ansokan) -> Facts:
     first = period.first_day
     persons: list[PersonFacts] = []
     by_id: dict[str, PersonFacts] = {}
-    one = Decimal(1)
     for p in app.hushall:
         pf = PersonFacts(
             id=p.id,
             roll=p.roll,
             fodd=p.fodd,
             alder=age_on(p.fodd, first),
-            boendeandel=p.boendeandel if p.boendeandel is not None else one,
+            boendeandel=p.boendeandel if p.boendeandel is not None else 1,
             lunch_utanfor_hemmet=p.lunch_utanfor_hemmet,
             skolgang=p.skolgang,
             historik=_history(p.historik),
@@ -299,12 +331,12 @@ def to_facts(app: Ansokan) -> Facts:
         by_id[p.id] = pf
     for inc in app.inkomster:
         pf = by_id[inc.person]
-        pf.income[inc.typ] = pf.income.get(inc.typ, Decimal(0)) + inc.belopp
+        pf.income[inc.typ] = pf.income.get(inc.typ, 0) + inc.belopp
         if inc.hittills_i_ar is not None:
-            pf.income_so_far[inc.typ] = pf.income_so_far.get(inc.typ, Decimal(0)) + inc.hittills_i_ar
-    costs: dict[str, Decimal] = {}
+            pf.income_so_far[inc.typ] = pf.income_so_far.get(inc.typ, 0) + inc.hittills_i_ar
+    costs: dict[str, int] = {}
     for c in app.kostnader:
-        costs[c.typ] = costs.get(c.typ, Decimal(0)) + c.belopp
+        costs[c.typ] = costs.get(c.typ, 0) + c.belopp
     adults = sum(1 for p in persons if p.roll in ADULT_ROLES)
     return Facts(
         period=period,
@@ -363,7 +395,9 @@ def _message(err: Mapping[str, Any]) -> str:
     if typ in ("bool_type", "bool_parsing"):
         return f"ska vara true eller false, inte {given!r}"
     if typ in ("string_type", "string_too_short", "string_too_long"):
-        return "ska vara en icke-tom text (högst 64 tecken)" if typ != "string_type" else f"ska vara text, inte {given!r}"
+        return (
+            "ska vara en icke-tom text (högst 64 tecken)" if typ != "string_type" else f"ska vara text, inte {given!r}"
+        )
     if typ in ("list_type", "too_short"):
         return "ska vara en lista" if typ == "list_type" else "listan får inte vara tom"
     if typ in ("model_type", "model_attributes_type", "dict_type"):

@@ -33,12 +33,16 @@ def is_whole(value: Decimal) -> bool:
 
 def format_kr(value: Decimal | int) -> str:
     """``12 345`` with a thin space as thousands separator, as Swedish documents write it."""
+    whole = int(value)
+    if whole == value:
+        if -1000 < whole < 1000:
+            return str(whole).replace("-", "−")
+        return ("−" if whole < 0 else "") + f"{abs(whole):,}".replace(",", "\u00a0")
     d = Decimal(value)
     sign = "−" if d < 0 else ""
     d = abs(d)
     whole = int(d)
     frac = d - whole
     text = f"{whole:,}".replace(",", "\u00a0")
-    if frac:
-        text += "," + str(frac.normalize()).split(".")[1]
+    text += "," + str(frac.normalize()).split(".")[1]
     return sign + text

@@ -6,8 +6,18 @@ from collections.abc import Mapping
 from typing import Any
 
 MONTH_SV = (
-    "januari", "februari", "mars", "april", "maj", "juni",
-    "juli", "augusti", "september", "oktober", "november", "december",
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
 )
 ROLE_SV = {"sokande": "sökande", "medsokande": "medsökande", "barn": "barn"}
 SEVERITY_SV = {"info": "information", "kontrollera": "kontrollera", "utred": "utred"}

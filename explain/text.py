@@ -33,7 +33,7 @@ def _row(label: str, value: str, indent: int = 2) -> str:
 
 
 def _wrap(text: str, indent: int) -> list[str]:
-    words = text.split()
+    words = [w for w in text.split(" ") if w]
     lines: list[str] = []
     cur = ""
     width = WIDTH - indent
