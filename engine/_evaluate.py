@@ -234,10 +234,7 @@ def _run(pr: PlannedRule, ctx: Ctx) -> Any:
 
 def _entry(pr: PlannedRule, value: Any, ctx: Ctx, person: Any) -> dict[str, Any]:
     reads = ctx.reads
-    if reads:
-        indata = {k: (v if type(v) in _PLAIN else _plain(v)) for k, v in reads.items()}
-    else:
-        indata = {}
+    indata = {k: v if type(v) in _PLAIN else _plain(v) for k, v in reads.items()} if reads else {}
     entry: dict[str, Any] = {
         "regel": pr.id,
         "namn": pr.name,

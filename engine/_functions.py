@@ -79,7 +79,6 @@ def _json_number(v: Any) -> Any:
     return v
 
 
-
 def _max(ctx: Ctx, a: Sequence[Any]) -> Decimal:
     return max(a)  # type: ignore[no-any-return]
 
