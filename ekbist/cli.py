@@ -161,6 +161,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except engine.InputError as exc:
         _print_problems("Ansökan kan inte beräknas:", exc.problems)
+        if any("'jamforelsetal'" in p.message for p in exc.problems):
+            print(
+                "Förhandsberäkning innan jämförelsetalet är inmatat: ekbist berakna FIL --jamforelsetal TAL "
+                "(resultatet markeras som förhandsberäkning).",
+                file=sys.stderr,
+            )
         return EXIT_INPUT
     except engine.RuleFileError as exc:
         _print_problems("Regelfilerna kan inte läsas in (kör 'ekbist validera'):", exc.problems)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -28,11 +28,11 @@ from pydantic import BaseModel, ValidationError
 from engine import _template
 from engine._errors import RuleFileError, RuleProblem
 from engine._expression import Compiled, FormulaError, FunctionDef, Symbol, T, UnknownNorm, compile_formula
-from engine._functions import DETAIL_KEYS, FUNCTIONS, INPUTS, Table
+from engine._functions import DETAIL_KEYS, FUNCTIONS, INPUTS
 from engine._input import field_path
 from engine._lagrum import render_references, render_source
-from engine._money import is_whole
-from engine._rulefiles import Dated, Manifest, Norm, NormFile, NormValue, Rule, RuleFile, RuleVersion
+from engine._norms import MissingValue, NormDef, NormResolver, compile_derivations, load_norm, published_differences
+from engine._rulefiles import Dated, Manifest, Norm, NormFile, Rule, RuleFile, RuleVersion
 from engine._yamlsrc import SourceDoc, YamlSyntaxError, load_yaml
 
 MANIFEST = "regelverk/regelverk.yaml"
@@ -55,6 +55,7 @@ class RuleDef:
     index: int  # global order of definition, used for a stable evaluation order
     versions: list[CompiledVersion] = field(default_factory=list)
     template: tuple[_template.Part, ...] | None = None
+    requirement: tuple[_template.Part, ...] | None = None
     failed: bool = False  # a version did not compile; later checks stay quiet about it
 
     def version_on(self, day: date) -> CompiledVersion | None:
@@ -71,19 +72,6 @@ class RuleDef:
                     refs.append(f"Konvention: {lag.konvention}")
                 return refs
         return []
-
-
-@dataclass
-class NormDef:
-    spec: Norm
-    file: str
-    values: list[tuple[NormValue, Any, str]] = field(default_factory=list)  # value, runtime value, source text
-
-    def value_on(self, day: date) -> tuple[NormValue, Any, str] | None:
-        for entry in self.values:
-            if entry[0].covers(day):
-                return entry
-        return None
 
 
 def read_rule_files(root: Path | str) -> dict[str, str]:
@@ -249,12 +237,16 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
             else:
                 broken_rule_files = True
 
+    statutes = manifest.forfattningar if manifest else {}
     norms: dict[str, NormDef] = {}
     for file, i, n in norm_specs:
         if n.id in norms:
             ld.problem(file, ("normer", i, "id"), f"normen '{n.id}' finns redan i {norms[n.id].file}")
             continue
-        norms[n.id] = _load_norm(ld, file, i, n, manifest)
+        for a, b in _overlaps(n.varden):
+            ld.problem(file, ("normer", i, "varden", b, "giltig_fran"), f"värdet överlappar varden[{a}] för samma norm")
+        norms[n.id] = load_norm(n, file, i, lambda k: render_source(k, statutes), _reporter(ld, file, i))
+    compile_derivations(norms, lambda nd, path, msg: ld.problem(nd.file, ("normer", nd.index, *path), msg))
 
     rules: dict[str, RuleDef] = {}
     for file, i, r in rule_specs:
@@ -293,47 +285,39 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
             elif target.spec.entitet != "hushall" or target.spec.typ != "belopp":
                 ld.problem(MANIFEST, ("utdata", i), f"utdata '{out}' måste vara en hushållsregel av typ belopp")
     _check_eras(ld, rules)
+    if not ld.problems:
+        _check_published(ld, norms)
 
     if ld.problems or manifest is None:
         raise RuleFileError(ld.problems)
     return RuleBundle(manifest, rules, norms, dict(files))
 
 
-def _load_norm(ld: _Loader, file: str, i: int, n: Norm, manifest: Manifest | None) -> NormDef:
-    nd = NormDef(spec=n, file=file)
-    where = ("normer", i)
-    statutes = manifest.forfattningar if manifest else {}
-    for a, b in _overlaps(n.varden):
-        ld.problem(file, (*where, "varden", b, "giltig_fran"), f"värdet överlappar varden[{a}] för samma norm")
-    for vi, v in enumerate(n.varden):
-        vwhere = (*where, "varden", vi)
-        runtime: Any
-        if n.typ == "tabell":
-            cols = tuple(n.kolumner or ())
-            rows: list[dict[str, Decimal | None]] = []
-            for ri, row in enumerate(v.rader or []):
-                unknown = [k for k in row if k not in cols]
-                if unknown:
-                    ld.problem(
-                        file, (*vwhere, "rader", ri), f"okänd kolumn {', '.join(unknown)}; kolumner: {', '.join(cols)}"
-                    )
-                if row.get(cols[0]) is None:
-                    ld.problem(file, (*vwhere, "rader", ri), f"raden saknar nyckelkolumnen {cols[0]}")
-                rows.append({c: _int_if_whole(row.get(c)) for c in cols})
-            runtime = Table(n.id, cols, tuple(rows))
-        else:
-            runtime = _int_if_whole(v.varde)
-            if n.typ == "belopp" and v.varde is not None and not is_whole(v.varde):
-                ld.problem(file, (*vwhere, "varde"), "ett belopp anges i hela kronor")
-        nd.values.append((v, runtime, render_source(v.kalla, statutes)))
-    return nd
+def _reporter(ld: _Loader, file: str, index: int) -> Callable[[tuple[str | int, ...], str], None]:
+    def report(path: tuple[str | int, ...], message: str) -> None:
+        ld.problem(file, ("normer", index, *path), message)
+
+    return report
 
 
-def _int_if_whole(value: Decimal | None) -> Any:
-    """Whole amounts are kept as int (exact, and faster than Decimal); fractions stay Decimal."""
-    if value is not None and is_whole(value):
-        return int(value)
-    return value
+def _check_published(ld: _Loader, norms: Mapping[str, NormDef]) -> None:
+    """Published amounts must equal the derived ones, wherever the derivation can be computed."""
+    for nd in norms.values():
+        for vi, e in enumerate(nd.entries):
+            if e.derivation is None or e.published is None:
+                continue
+            day = e.spec.giltig_fran
+            resolver = NormResolver(norms, day, {}, str(day))
+            try:
+                derived = resolver.value(nd.spec.id)
+            except MissingValue:
+                continue  # e.g. the jämförelsetal is not entered yet: nothing to compare against
+            for diff in published_differences(nd, e, derived):
+                ld.problem(
+                    nd.file,
+                    ("normer", nd.index, "varden", vi, "publicerat"),
+                    f"publicerat och härlett belopp skiljer sig: {diff}",
+                )
 
 
 def _compile_rule(ld: _Loader, rd: RuleDef, names: _Names) -> None:
@@ -346,6 +330,11 @@ def _compile_rule(ld: _Loader, rd: RuleDef, names: _Names) -> None:
             rd.template = _template.parse(r.forklaring)
         except _template.TemplateError as exc:
             ld.problem(rd.file, (*where, "forklaring"), f"förklaringen: {exc}")
+    if r.krav:
+        try:
+            rd.requirement = _template.parse(r.krav.meddelande)
+        except _template.TemplateError as exc:
+            ld.problem(rd.file, (*where, "krav", "meddelande"), f"meddelandet: {exc}")
     for vi, v in enumerate(r.versioner):
         vpath = (*where, "versioner", vi, "formel")
         try:
@@ -374,11 +363,17 @@ def _compile_rule(ld: _Loader, rd: RuleDef, names: _Names) -> None:
 def _check_templates(ld: _Loader, rd: RuleDef, rules: Mapping[str, RuleDef]) -> None:
     """Placeholders must name something the rule read, or a value it depends on."""
     where = _find_rule_path(ld.docs.get(rd.file), rd.spec.id)
+    visible_inputs = {n for n, sym in INPUTS.items() if sym.entity == "hushall" or rd.spec.entitet == "person"}
     for vi, cv in enumerate(rd.versions):
+        deps, norms, _ = _reach(cv.compiled, rules)
+        if rd.failed or any(rules[d].failed for d in deps if d in rules):
+            continue  # the formula's own problem is reported; its dependencies are unknown
+        allowed = deps | visible_inputs | {"norm." + n for n in norms} | DETAIL_KEYS | TEMPLATE_SPECIALS
+        if rd.requirement:
+            for key in sorted(_template.keys(rd.requirement) - allowed):
+                ld.problem(rd.file, (*where, "krav", "meddelande"), f"{{{key}}} är inget värde som regeln läser")
         if not cv.template:
             continue
-        deps, norms, inputs = _reach(cv.compiled, rules)
-        allowed = deps | inputs | {"norm." + n for n in norms} | DETAIL_KEYS | TEMPLATE_SPECIALS
         own = cv.spec.forklaring is not None
         tpath = (*where, "versioner", vi, "forklaring") if own else (*where, "forklaring")
         for key in sorted(_template.keys(cv.template) - allowed):

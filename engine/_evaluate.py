@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from engine import _template
 from engine._errors import EvaluationError, InputError, PeriodNotCovered, Problem
-from engine._expression import Ctx, Fn
+from engine._expression import Ctx, Fn, MissingNorm
 from engine._functions import INPUTS
 from engine._input import ROLE_SV, Facts, parse_application
 from engine._money import format_kr
+from engine._norms import MissingValue, NormResolver
 from engine._period import Month
 
 if TYPE_CHECKING:
@@ -40,8 +41,11 @@ class PlannedRule:
     lagrum: list[str]
     template: _template.Renderer | None
     visible: bool
+    hide_zero: bool
+    deduction: bool
     section: str | None
     norms: list[str]
+    requirement: tuple[str, _template.Renderer] | None = None  # field, message
 
 
 @dataclass
@@ -50,6 +54,7 @@ class Plan:
     rules: list[PlannedRule]
     norms: dict[str, Any]
     norm_info: dict[str, dict[str, Any]]
+    missing: dict[str, str]
     overrides: dict[str, Decimal]
     outputs: tuple[str, ...]
     bundle_ref: dict[str, str]
@@ -79,37 +84,15 @@ def build_plan(bundle: RuleBundle, month: Month, overrides: Mapping[str, Decimal
     needed: set[str] = set()
     for v in live.values():
         needed |= v.compiled.norms
+    resolver = NormResolver(bundle.norms, day, overrides, f"{month.name_sv()} ({month})")
     norms: dict[str, Any] = {}
-    info: dict[str, dict[str, Any]] = {}
+    missing: dict[str, str] = {}
     for nid in sorted(needed | {n for n in bundle.norms if n.startswith("kommun.")}):
-        nd = bundle.norms[nid]
-        if nid in overrides:
-            norms[nid] = overrides[nid]
-            info[nid] = {
-                "namn": nd.spec.namn,
-                "varde": _plain(overrides[nid]),
-                "forhandsvisning": True,
-                "kalla": "angivet för förhandsberäkning, inte ett fastställt värde",
-            }
-            continue
-        entry = nd.value_on(day)
-        if entry is None:
+        try:
+            norms[nid] = resolver.value(nid)
+        except MissingValue as exc:
             if nid in needed:
-                problems.append(Problem("period", _missing_norm_message(nd, month)))
-            continue
-        value, runtime, source = entry
-        norms[nid] = runtime
-        item: dict[str, Any] = {
-            "namn": nd.spec.namn,
-            "giltig_fran": value.giltig_fran.isoformat(),
-            "giltig_till": value.giltig_till.isoformat() if value.giltig_till else None,
-            "kalla": source,
-        }
-        if value.varde is not None:
-            item["varde"] = _plain(value.varde)
-        if value.anmarkning:
-            item["anmarkning"] = value.anmarkning
-        info[nid] = item
+                missing[nid] = exc.message  # refused when, and only when, a rule reads it
     if problems:
         raise PeriodNotCovered(problems)
 
@@ -131,16 +114,22 @@ def build_plan(bundle: RuleBundle, month: Month, overrides: Mapping[str, Decimal
                 lagrum=rd.lagrum_on(day, statutes),
                 template=_template.compile_parts(v.template) if v.template else None,
                 visible=spec.visas,
+                hide_zero=spec.dolj_noll,
+                deduction=spec.avdrag,
                 section=spec.avsnitt,
                 norms=sorted(v.compiled.norms),
+                requirement=(spec.krav.falt, _template.compile_parts(rd.requirement))
+                if spec.krav and rd.requirement
+                else None,
             )
         )
     return Plan(
         month=month,
         rules=planned,
         norms=norms,
-        norm_info=info,
-        overrides=dict(overrides),
+        norm_info=resolver.info,
+        missing=missing,
+        overrides={k: overrides[k] for k in sorted(resolver.overrides_used)},
         outputs=tuple(bundle.manifest.utdata),
         bundle_ref={"id": bundle.id, "version": bundle.version, "hash": bundle.hash},
         sections=dict(bundle.manifest.avsnitt),
@@ -158,19 +147,6 @@ def _no_rules_message(bundle: RuleBundle, month: Month, out: str) -> str:
     )
 
 
-def _missing_norm_message(nd: Any, month: Month) -> str:
-    spans = ", ".join(
-        f"{v.giltig_fran}–{v.giltig_till or ''}".rstrip("–") if v.giltig_till else f"från {v.giltig_fran}"
-        for v, _, _ in nd.values
-    )
-    msg = f"värdet '{nd.spec.id}' ({nd.spec.namn}) är inte inmatat för {month.name_sv()} ({month})"
-    if spans:
-        msg += f"; inmatade värden gäller {spans}"
-    if nd.spec.utgivare:
-        msg += f"; värdet fastställs av {nd.spec.utgivare}"
-    return msg
-
-
 def calculate(bundle: RuleBundle, application: Any, *, overrides: Mapping[str, Decimal] | None = None) -> Result:
     _, facts = parse_application(application)
     plan = bundle.plan(facts.period, overrides)
@@ -178,9 +154,10 @@ def calculate(bundle: RuleBundle, application: Any, *, overrides: Mapping[str, D
 
 
 def evaluate(plan: Plan, facts: Facts) -> Result:
-    ctx = Ctx(facts, plan.norms)
+    ctx = Ctx(facts, plan.norms, plan.missing)
     ctx.person_values = {p.id: {} for p in facts.persons}
     trace: list[dict[str, Any]] = []
+    refused: list[Problem] = []
     append = trace.append
     for pr in plan.rules:
         if pr.entity == "hushall":
@@ -189,6 +166,8 @@ def evaluate(plan: Plan, facts: Facts) -> Result:
             value = _run(pr, ctx)
             ctx.values[pr.id] = value
             append(_entry(pr, value, ctx, None))
+            if pr.requirement is not None and not value:
+                refused.append(_requirement(pr.requirement, ctx, None))
             continue
         roles = pr.roles
         for person in facts.persons:
@@ -200,7 +179,11 @@ def evaluate(plan: Plan, facts: Facts) -> Result:
             value = _run(pr, ctx)
             ctx.person_values[person.id][pr.id] = value
             append(_entry(pr, value, ctx, person))
+            if pr.requirement is not None and not value:
+                refused.append(_requirement(pr.requirement, ctx, person))
         ctx.person = None
+    if refused:
+        raise InputError(refused)
     outputs = {name: int(ctx.values[name]) for name in plan.outputs}
     return Result(
         period=str(plan.month),
@@ -214,9 +197,17 @@ def evaluate(plan: Plan, facts: Facts) -> Result:
     )
 
 
+def _requirement(req: tuple[str, _template.Renderer], ctx: Ctx, person: Any) -> Problem:
+    field, message = req
+    where = f"hushall[{person.index}].{field}" if person is not None else field
+    return Problem(where, _render(message, False, ctx, person))
+
+
 def _run(pr: PlannedRule, ctx: Ctx) -> Any:
     try:
         value = pr.fn(ctx)
+    except MissingNorm as exc:
+        raise PeriodNotCovered([Problem("period", ctx.missing_message(exc.norm_id))]) from None
     except EvaluationError as exc:
         who = f" för {ctx.person.id}" if ctx.person is not None else ""
         raise EvaluationError(f"regeln '{pr.id}'{who}: {exc}") from None
@@ -250,7 +241,9 @@ def _entry(pr: PlannedRule, value: Any, ctx: Ctx, person: Any) -> dict[str, Any]
         entry["normer"] = pr.norms
     if pr.section:
         entry["avsnitt"] = pr.section
-    if not pr.visible:
+    if pr.deduction:
+        entry["avdrag"] = True
+    if not pr.visible or (pr.hide_zero and not value):
         entry["visas"] = False
     if pr.template and pr.visible and (person is None or value):
         # Sentences are written for the lines an explanation shows; zero lines for a person are not shown.

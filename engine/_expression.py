@@ -40,6 +40,14 @@ class FormulaError(Exception):
         self.col = col
 
 
+class MissingNorm(Exception):
+    """A rule read a norm that has no value for the period (raised during evaluation)."""
+
+    def __init__(self, norm_id: str) -> None:
+        super().__init__(norm_id)
+        self.norm_id = norm_id
+
+
 class UnknownNorm(FormulaError):
     """A formula names a norm that is not defined (perhaps because its file did not load)."""
 
@@ -88,19 +96,24 @@ class Resolver(Protocol):
 class Ctx:
     """Evaluation state for one application, shared by every compiled closure."""
 
-    __slots__ = ("details", "facts", "norms", "person", "person_values", "reads", "values")
+    __slots__ = ("details", "facts", "missing", "norms", "person", "person_values", "reads", "values")
 
-    def __init__(self, facts: Any, norms: Mapping[str, Any]) -> None:
+    def __init__(self, facts: Any, norms: Mapping[str, Any], missing: Mapping[str, str] | None = None) -> None:
         self.facts = facts
         self.norms = norms
+        self.missing = missing or {}
         self.values: dict[str, Any] = {}
         self.person: Any = None
         self.person_values: dict[str, dict[str, Any]] = {}
         self.reads: dict[str, Any] = {}
         self.details: dict[str, Any] = {}
 
+    def missing_message(self, norm_id: str) -> str:
+        return self.missing.get(norm_id, f"värdet '{norm_id}' saknas för perioden")
+
 
 Fn = Callable[[Ctx], Any]
+_ABSENT = object()
 
 
 @dataclass
@@ -267,10 +280,19 @@ class _Compiler:
         self.out.norms.add(norm_id)
         key = "norm." + norm_id
         if sym.type is T.TABLE:
-            return (lambda ctx, i=norm_id: ctx.norms[i]), T.TABLE
+
+            def read_table(ctx: Ctx, i: str = norm_id) -> Any:
+                v = ctx.norms.get(i, _ABSENT)
+                if v is _ABSENT:
+                    raise MissingNorm(i)
+                return v
+
+            return read_table, T.TABLE
 
         def read_norm(ctx: Ctx, i: str = norm_id, k: str = key) -> Any:
-            v = ctx.norms[i]
+            v = ctx.norms.get(i, _ABSENT)
+            if v is _ABSENT:
+                raise MissingNorm(i)
             ctx.reads[k] = v
             return v
 

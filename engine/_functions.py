@@ -49,6 +49,11 @@ INPUTS: dict[str, Symbol] = {
         _input("boendeandel", T.NUM, "person", lambda c: c.person.boendeandel),
         _input("lunch_utanfor_hemmet", T.BOOL, "person", lambda c: c.person.lunch_utanfor_hemmet),
         _input("skolgang", T.BOOL, "person", lambda c: c.person.skolgang),
+        _input("forhojd_norm_belopp", T.NUM, "person", lambda c: c.person.forhojd_norm_belopp),
+        _input("forhojd_norm_skal", T.TEXT, "person", lambda c: c.person.forhojd_norm_skal),
+        _input("forhojd_norm_motivering", T.TEXT, "person", lambda c: c.person.forhojd_norm_motivering),
+        _input("undantag_begransning", T.BOOL, "hushall", lambda c: c.facts.undantag_begransning is not None),
+        _input("undantag_begransning_motivering", T.TEXT, "hushall", lambda c: c.facts.undantag_begransning or ""),
     )
 }
 
@@ -64,6 +69,11 @@ INPUT_DOCS: dict[str, str] = {
     "boendeandel": "andel av månaden barnet bor i hushållet (1 om inget anges)",
     "lunch_utanfor_hemmet": "barnet äter lunch utanför hemmet fem dagar i veckan",
     "skolgang": "barnet eller skolungdomen går i grundskola eller gymnasieskola",
+    "forhojd_norm_belopp": "begärt belopp över riksnormen för personens personliga kostnader (0 om inget)",
+    "forhojd_norm_skal": "angivna skäl för högre belopp: sarskilda_skal, synnerliga_skal eller tom text",
+    "forhojd_norm_motivering": "motiveringen till det högre beloppet",
+    "undantag_begransning": "hushållet undantas från begränsningen för större hushåll (synnerliga skäl)",
+    "undantag_begransning_motivering": "motiveringen till undantaget",
 }
 
 
@@ -142,6 +152,23 @@ def _intervall(ctx: Ctx, a: Sequence[Any]) -> Decimal:
             ctx.details["tabellvarde"] = _json_number(result)
             return result
     raise EvaluationError(f"tabellen {table.id} har ingen rad som omfattar {value}")
+
+
+def _summa_intervall(ctx: Ctx, a: Sequence[Any]) -> Any:
+    """Σ over every whole age (or other key) from..to of the table's value for it."""
+    table: Table = a[0]
+    lo, hi = int(a[1]), int(a[2])
+    column = a[3] if len(a) > 3 else "belopp"
+    fallback = a[4] if len(a) > 4 else None
+    total: Any = 0
+    saved = dict(ctx.details)
+    for x in range(lo, hi + 1):
+        total += _intervall(ctx, (table, x, column, fallback) if fallback else (table, x, column))
+    ctx.details.clear()
+    ctx.details.update(saved)
+    parts = ctx.details.setdefault("summor", [])
+    parts.append({"fran": lo, "till": hi, "kolumn": column, "summa": _json_number(total)})
+    return total
 
 
 def _income_details(ctx: Ctx, parts: dict[str, int]) -> None:
@@ -270,6 +297,19 @@ FUNCTIONS: dict[str, FunctionDef] = {
             _intervall,
             "värdet i tabellens rad vars intervall (två första kolumnerna) omfattar talet; "
             "fjärde argumentet är kolumnen att använda där raden saknar värde",
+        ),
+        FunctionDef(
+            "summa_intervall",
+            (
+                Param(T.TABLE),
+                _NUM,
+                _NUM,
+                Param(T.TEXT, column_of=0, optional=True),
+                Param(T.TEXT, column_of=0, optional=True),
+            ),
+            T.NUM,
+            _summa_intervall,
+            "summan av tabellens värden för varje helt tal från–till (t.ex. varje ålder 0–20)",
         ),
         FunctionDef("inkomst", (_INCOME,), T.NUM, _inkomst, "personens inkomster av angivna typer", "person", _INCOME),
         FunctionDef(

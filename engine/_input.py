@@ -136,6 +136,20 @@ class Historik(_Strict):
     jobbstimulans_start: MonthField | None = None
 
 
+class ForhojdNorm(_Strict):
+    """A request to compute a person's personal costs above the riksnorm, with its reasons."""
+
+    belopp: Annotated[StrictInt, Field(gt=0)]
+    skal: Literal["sarskilda_skal", "synnerliga_skal"] | None = None
+    motivering: Annotated[StrictStr, Field(min_length=1)]
+
+
+class UndantagBegransning(_Strict):
+    """Synnerliga skäl to exempt a household from the limitation for larger households."""
+
+    motivering: Annotated[StrictStr, Field(min_length=1)]
+
+
 class Person(_Strict):
     id: Annotated[StrictStr, Field(min_length=1, max_length=64)]
     roll: Literal["sokande", "medsokande", "barn"]
@@ -144,6 +158,7 @@ class Person(_Strict):
     lunch_utanfor_hemmet: StrictBool = False
     skolgang: StrictBool = False
     boendeandel: Annotated[Decimal, BeforeValidator(_to_share)] | None = None
+    forhojd_norm: ForhojdNorm | None = None
 
 
 class Inkomst(_Strict):
@@ -166,6 +181,7 @@ class Ansokan(_Strict):
     inkomster: list[Inkomst] = []
     kostnader: list[Kostnad] = []
     historik: Historik | None = None
+    undantag_begransning: UndantagBegransning | None = None
 
 
 # -- facts: what the rules read ------------------------------------------------------------
@@ -187,6 +203,10 @@ class PersonFacts:
     lunch_utanfor_hemmet: bool
     skolgang: bool
     historik: HistoryFacts | None
+    index: int = 0
+    forhojd_norm_belopp: int = 0
+    forhojd_norm_skal: str = ""
+    forhojd_norm_motivering: str = ""
     income: dict[str, int] = field(default_factory=dict)
     income_so_far: dict[str, int] = field(default_factory=dict)
 
@@ -201,6 +221,7 @@ class Facts:
     historik: HistoryFacts | None
     antal_vuxna: int
     antal_barn: int
+    undantag_begransning: str | None = None
 
 
 def _history(h: Historik | None) -> HistoryFacts | None:
@@ -316,7 +337,7 @@ def to_facts(app: Ansokan) -> Facts:
     first = period.first_day
     persons: list[PersonFacts] = []
     by_id: dict[str, PersonFacts] = {}
-    for p in app.hushall:
+    for i, p in enumerate(app.hushall):
         pf = PersonFacts(
             id=p.id,
             roll=p.roll,
@@ -326,7 +347,12 @@ def to_facts(app: Ansokan) -> Facts:
             lunch_utanfor_hemmet=p.lunch_utanfor_hemmet,
             skolgang=p.skolgang,
             historik=_history(p.historik),
+            index=i,
         )
+        if p.forhojd_norm is not None:
+            pf.forhojd_norm_belopp = p.forhojd_norm.belopp
+            pf.forhojd_norm_skal = p.forhojd_norm.skal or ""
+            pf.forhojd_norm_motivering = p.forhojd_norm.motivering
         persons.append(pf)
         by_id[p.id] = pf
     for inc in app.inkomster:
@@ -347,6 +373,7 @@ def to_facts(app: Ansokan) -> Facts:
         historik=_history(app.historik),
         antal_vuxna=adults,
         antal_barn=len(persons) - adults,
+        undantag_begransning=app.undantag_begransning.motivering if app.undantag_begransning else None,
     )
 
 

@@ -91,6 +91,13 @@ class RuleVersion(Dated):
     forklaring: StrictStr | None = None
 
 
+class Krav(_Strict):
+    """A condition the application must meet: when the rule is false, the application is refused."""
+
+    falt: StrictStr  # the field named in the message (for person rules: under hushall[i])
+    meddelande: StrictStr  # Swedish, may use {placeholders} as explanations do
+
+
 class Rule(_Strict):
     id: Annotated[StrictStr, Field(pattern=RULE_ID)]
     namn: StrictStr
@@ -100,7 +107,10 @@ class Rule(_Strict):
     typ: Literal["belopp", "tal", "villkor", "antal"]
     avsnitt: StrictStr | None = None
     visas: StrictBool = True
+    dolj_noll: StrictBool = False  # leave the line out of explanations when the value is 0
+    avdrag: StrictBool = False  # the amount is subtracted; explanations show it with a minus sign
     forklaring: StrictStr | None = None
+    krav: Krav | None = None
     versioner: Annotated[list[RuleVersion], Field(min_length=1)]
     lagrum: Annotated[list[Lagrum], Field(min_length=1)]
 
@@ -108,6 +118,8 @@ class Rule(_Strict):
     def _roles(self) -> Rule:
         if self.roller is not None and self.entitet != "person":
             raise ValueError("roller kan bara anges för regler med entitet: person")
+        if self.krav is not None and self.typ != "villkor":
+            raise ValueError("krav kan bara anges för regler av typ villkor")
         return self
 
 
@@ -133,17 +145,42 @@ class Kalla(_Strict):
         return self
 
 
-class NormValue(Dated):
+class Harledning(_Strict):
+    """A value computed from another norm: ``formel`` applied to ``varde`` (each amount)."""
+
+    fran: Annotated[StrictStr, Field(pattern=NORM_ID)]
+    formel: StrictStr
+    kolumner: list[StrictStr] | None = None  # for tables: the columns holding amounts
+
+
+class Published(_Strict):
+    """Amounts as the government published them, entered beside a derivation to be checked."""
+
     varde: Number | None = None
     rader: list[dict[str, Number | None]] | None = None
     kalla: Kalla
     publicerad: Date | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Published:
+        if (self.varde is None) == (self.rader is None):
+            raise ValueError("ange antingen varde eller rader")
+        return self
+
+
+class NormValue(Dated):
+    varde: Number | None = None
+    rader: list[dict[str, Number | None]] | None = None
+    harleds: Harledning | None = None
+    kalla: Kalla
+    publicerad: Date | None = None
+    publicerat: Published | None = None
     anmarkning: StrictStr | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> NormValue:
-        if (self.varde is None) == (self.rader is None):
-            raise ValueError("ange antingen varde (ett belopp eller tal) eller rader (en tabell)")
+        if sum(x is not None for x in (self.varde, self.rader, self.harleds)) != 1:
+            raise ValueError("ange ett av varde (belopp eller tal), rader (tabell) eller harleds (härlett värde)")
         return self
 
 
@@ -163,14 +200,14 @@ class Norm(_Strict):
             if not self.kolumner or len(self.kolumner) < 2:
                 raise ValueError("en tabell behöver kolumner (minst två)")
             for i, v in enumerate(self.varden):
-                if v.rader is None:
-                    raise ValueError(f"varden[{i}]: en tabell anges med rader, inte varde")
+                if v.varde is not None:
+                    raise ValueError(f"varden[{i}]: en tabell anges med rader (eller harleds), inte varde")
         else:
             if self.kolumner is not None:
                 raise ValueError("kolumner gäller bara typ: tabell")
             for i, v in enumerate(self.varden):
-                if v.varde is None:
-                    raise ValueError(f"varden[{i}]: ange varde (typ {self.typ})")
+                if v.rader is not None:
+                    raise ValueError(f"varden[{i}]: ange varde (typ {self.typ}), inte rader")
         return self
 
 

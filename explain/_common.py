@@ -35,7 +35,7 @@ def amount(entry: Mapping[str, Any]) -> str:
     if isinstance(v, bool):
         return "ja" if v else "nej"
     if isinstance(v, int):
-        return kr(v)
+        return kr(-v if entry.get("avdrag") else v)
     return str(v)
 
 
@@ -84,6 +84,8 @@ def norm_sources(entry: Mapping[str, Any], norms: Mapping[str, Mapping[str, Any]
         if "varde" in info and not isinstance(info["varde"], float):
             text += f" {kr(info['varde'])}" if _is_kr(nid) else f" {info['varde']}"
         text += f" – {info['kalla']}"
+        if info.get("harledning"):
+            text += f"; härlett: {info['harledning']}"
         if info.get("forhandsvisning"):
             text += " (FÖRHANDSVÄRDE)"
         out.append(text)
