@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from engine._bundle import RuleBundle
 
 
-@dataclass(frozen=True)
+@dataclass
 class PlannedRule:
     id: str
     name: str
@@ -46,6 +46,19 @@ class PlannedRule:
     section: str | None
     norms: list[str]
     requirement: tuple[str, _template.Renderer] | None = None  # field, message
+    base: dict[str, Any] = field(default_factory=dict)  # the entry's static part, copied per entry
+
+    def __post_init__(self) -> None:
+        base: dict[str, Any] = {"regel": self.id, "namn": self.name, "version": self.version, "lagrum": self.lagrum}
+        if self.norms:
+            base["normer"] = self.norms
+        if self.section:
+            base["avsnitt"] = self.section
+        if self.deduction:
+            base["avdrag"] = True
+        if not self.visible:
+            base["visas"] = False
+        self.base.update(base)
 
 
 @dataclass
@@ -159,18 +172,20 @@ def evaluate(plan: Plan, facts: Facts) -> Result:
     trace: list[dict[str, Any]] = []
     refused: list[Problem] = []
     append = trace.append
+    lookup = _Lookup(ctx)
+    persons = facts.persons
     for pr in plan.rules:
         if pr.entity == "hushall":
             ctx.reads = {}
             ctx.details = {}
             value = _run(pr, ctx)
             ctx.values[pr.id] = value
-            append(_entry(pr, value, ctx, None))
+            append(_entry(pr, value, ctx, None, lookup))
             if pr.requirement is not None and not value:
-                refused.append(_requirement(pr.requirement, ctx, None))
+                refused.append(_requirement(pr.requirement, lookup, value, None))
             continue
         roles = pr.roles
-        for person in facts.persons:
+        for person in persons:
             if roles is not None and person.roll not in roles:
                 continue
             ctx.person = person
@@ -178,9 +193,9 @@ def evaluate(plan: Plan, facts: Facts) -> Result:
             ctx.details = {}
             value = _run(pr, ctx)
             ctx.person_values[person.id][pr.id] = value
-            append(_entry(pr, value, ctx, person))
+            append(_entry(pr, value, ctx, person, lookup))
             if pr.requirement is not None and not value:
-                refused.append(_requirement(pr.requirement, ctx, person))
+                refused.append(_requirement(pr.requirement, lookup, value, person))
         ctx.person = None
     if refused:
         raise InputError(refused)
@@ -197,10 +212,11 @@ def evaluate(plan: Plan, facts: Facts) -> Result:
     )
 
 
-def _requirement(req: tuple[str, _template.Renderer], ctx: Ctx, person: Any) -> Problem:
-    field, message = req
-    where = f"hushall[{person.index}].{field}" if person is not None else field
-    return Problem(where, _render(message, False, ctx, person))
+def _requirement(req: tuple[str, _template.Renderer], lookup: _Lookup, value: Any, person: Any) -> Problem:
+    path, message = req
+    where = f"hushall[{person.index}].{path}" if person is not None else path
+    lookup.value, lookup.person = value, person
+    return Problem(where, message(lookup, _text))
 
 
 def _run(pr: PlannedRule, ctx: Ctx) -> Any:
@@ -223,31 +239,20 @@ def _run(pr: PlannedRule, ctx: Ctx) -> Any:
     return value
 
 
-def _entry(pr: PlannedRule, value: Any, ctx: Ctx, person: Any) -> dict[str, Any]:
+def _entry(pr: PlannedRule, value: Any, ctx: Ctx, person: Any, lookup: _Lookup) -> dict[str, Any]:
+    entry = pr.base.copy()
     reads = ctx.reads
-    indata = {k: v if type(v) in _PLAIN else _plain(v) for k, v in reads.items()} if reads else {}
-    entry: dict[str, Any] = {
-        "regel": pr.id,
-        "namn": pr.name,
-        "version": pr.version,
-        "person": person.id if person is not None else None,
-        "varde": value if type(value) in _PLAIN else _plain(value),
-        "indata": indata,
-        "lagrum": pr.lagrum,  # shared per plan; the trace is read-only
-    }
+    entry["person"] = person.id if person is not None else None
+    entry["varde"] = value if type(value) in _PLAIN else _plain(value)
+    entry["indata"] = {k: v if type(v) in _PLAIN else _plain(v) for k, v in reads.items()} if reads else {}
     if ctx.details:
         entry["detaljer"] = ctx.details  # functions record JSON-ready values only
-    if pr.norms:
-        entry["normer"] = pr.norms
-    if pr.section:
-        entry["avsnitt"] = pr.section
-    if pr.deduction:
-        entry["avdrag"] = True
-    if not pr.visible or (pr.hide_zero and not value):
+    if pr.hide_zero and not value:
         entry["visas"] = False
-    if pr.template and pr.visible and (person is None or value):
+    if pr.template is not None and pr.visible and (person is None or value):
         # Sentences are written for the lines an explanation shows; zero lines for a person are not shown.
-        entry["forklaring"] = _render(pr.template, value, ctx, person)
+        lookup.value, lookup.person = value, person
+        entry["forklaring"] = pr.template(lookup, _text)
     return entry
 
 
@@ -287,16 +292,31 @@ def _text(v: object) -> str:
     return str(v)
 
 
-def _render(template: _template.Renderer, value: Any, ctx: Ctx, person: Any) -> str:
-    def lookup(key: str) -> object:
-        if key == "varde":
-            return value
-        if key == "person":
-            return person.id if person is not None else ""
-        if key == "roll":
-            return ROLE_SV.get(person.roll, person.roll) if person is not None else ""
-        if key == "alder":
-            return person.alder if person is not None else ""
+_SPECIAL = frozenset({"varde", "person", "roll", "alder"})
+
+
+class _Lookup:
+    """Values an explanation sentence may name, for the entry being written."""
+
+    __slots__ = ("ctx", "person", "value")
+
+    def __init__(self, ctx: Ctx) -> None:
+        self.ctx = ctx
+        self.value: Any = None
+        self.person: Any = None
+
+    def __call__(self, key: str) -> object:
+        ctx, person = self.ctx, self.person
+        if key in _SPECIAL:
+            if key == "varde":
+                return self.value
+            if person is None:
+                return ""
+            if key == "person":
+                return person.id
+            if key == "roll":
+                return ROLE_SV.get(person.roll, person.roll)
+            return person.alder
         if key in ctx.reads:
             return ctx.reads[key]
         if key in ctx.details:
@@ -311,8 +331,6 @@ def _render(template: _template.Renderer, value: Any, ctx: Ctx, person: Any) -> 
         if symbol is not None and symbol.getter is not None and (person is not None or symbol.entity == "hushall"):
             return symbol.getter(ctx)
         return ""
-
-    return template(lookup, _text)
 
 
 @dataclass
