@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import engine
+from ekbist import _agency as agency_data
 from ekbist import golden
 from ekbist._documents import read_document
+from ekbist._ssbtek_cli import register as register_ssbtek
 from explain import render_text
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
@@ -55,7 +57,12 @@ def cmd_berakna(args: argparse.Namespace) -> int:
     overrides: dict[str, Decimal] = {}
     if args.jamforelsetal is not None:
         overrides["jamforelsetal"] = _decimal(args.jamforelsetal, "--jamforelsetal")
-    result = bundle.calculate(doc.ansokan, overrides=overrides).to_dict()
+    agency = None
+    if args.ssbtek:
+        agency = agency_data.from_files(doc.ansokan, args.ssbtek)
+    elif args.hamta:
+        agency = agency_data.from_soap(doc.ansokan, args.ssbtek_url)
+    result = bundle.calculate(doc.ansokan, overrides=overrides, agency=agency).to_dict()
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -76,7 +83,8 @@ def cmd_validera(args: argparse.Namespace) -> int:
     start, end = bundle.validity()
     print(
         f"Regelfilerna är giltiga: {bundle.id} version {bundle.version}, {len(bundle.rules)} regler, "
-        f"{len(bundle.norms)} normer.\nInnehållshash: {bundle.hash}\n"
+        f"{len(bundle.norms)} normer, {len(bundle.controls.controls) if bundle.controls else 0} kontroller.\n"
+        f"Innehållshash: {bundle.hash}\n"
         f"Beräkningsregler från {start}{f' till {end}' if end else ''} (perioder utan inmatade belopp vägras)."
     )
     return EXIT_OK
@@ -122,6 +130,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TAL",
         help="förhandsberäkna med ett jämförelsetal som ännu inte är inmatat i normer/ (markeras i spåret)",
     )
+    p.add_argument(
+        "--ssbtek",
+        metavar="PERSON_ID=SVAR.xml",
+        action="append",
+        default=[],
+        help="ett sparat SSBTEK v10-svar för en person i ansökan (kan upprepas)",
+    )
+    p.add_argument("--hamta", action="store_true", help="hämta uppgifter för de vuxna från SSBTEK (EKBIST_SSBTEK_*)")
+    p.add_argument("--ssbtek-url", metavar="URL", help="SSBTEK-adress (annars EKBIST_SSBTEK_URL)")
     p.set_defaults(func=cmd_berakna)
 
     p = sub.add_parser("validera", help="kontrollera regelfilerna; rapportera varje problem med fil och rad")
@@ -135,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--regelrot", metavar="ROT", help="katalog med regelverk/ och normer/")
     p.add_argument("-v", "--verbose", action="store_true", help="visa även godkända fall")
     p.set_defaults(func=cmd_testa)
+    register_ssbtek(sub)
     _register_extensions(sub)
     return parser
 

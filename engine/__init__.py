@@ -9,6 +9,7 @@ The engine knows nothing of HTTP, the command line or storage. Its public surfac
   :class:`RuleFileError` (bad rule files) and :class:`EvaluationError` (a defect in a rule).
 """
 
+from engine._agency import SOURCE_NAMES, SOURCES, PersonAgencyData, SourceAnswer
 from engine._bundle import RuleBundle, check_bundle, content_hash, load_bundle, load_bundle_from_files, read_rule_files
 from engine._errors import EvaluationError, InputError, PeriodNotCovered, Problem, RuleFileError, RuleProblem
 from engine._evaluate import Result
@@ -20,15 +21,19 @@ __all__ = [
     "COST_TYPES",
     "INCOME_TYPES",
     "ROLES",
+    "SOURCES",
+    "SOURCE_NAMES",
     "EvaluationError",
     "InputError",
     "Month",
     "PeriodNotCovered",
+    "PersonAgencyData",
     "Problem",
     "Result",
     "RuleBundle",
     "RuleFileError",
     "RuleProblem",
+    "SourceAnswer",
     "check_bundle",
     "content_hash",
     "default_root",

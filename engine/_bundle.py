@@ -34,6 +34,7 @@ from engine._lagrum import render_references, render_source
 from engine._norms import MissingValue, NormDef, NormResolver, compile_derivations, load_norm, published_differences
 from engine._rulefiles import Dated, Manifest, Norm, NormFile, Rule, RuleFile, RuleVersion
 from engine._yamlsrc import SourceDoc, YamlSyntaxError, load_yaml
+from engine.kontroll import KONTROLL_DIR, ControlSet, load_controls
 
 MANIFEST = "regelverk/regelverk.yaml"
 TEMPLATE_SPECIALS = frozenset({"varde", "person", "roll", "alder"})
@@ -221,7 +222,7 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
     for file in sorted(files):
         if file == MANIFEST:
             continue
-        if file.startswith("regelverk/kontroll/"):
+        if file.startswith(KONTROLL_DIR):
             continue  # control rules have their own loader (engine.kontroll)
         data = ld.parse(file)
         if file.startswith("normer/"):
@@ -287,10 +288,14 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
     _check_eras(ld, rules)
     if not ld.problems:
         _check_published(ld, norms)
+    controls = load_controls(ld, files, statutes)
 
-    if ld.problems or manifest is None:
+    if ld.problems or manifest is None or controls is None:
         raise RuleFileError(ld.problems)
-    return RuleBundle(manifest, rules, norms, dict(files))
+    bundle = RuleBundle(manifest, rules, norms, dict(files))
+    controls.base_name = f"ekbist_{bundle.hash[7:19]}"
+    bundle.controls = controls
+    return bundle
 
 
 def _reporter(ld: _Loader, file: str, index: int) -> Callable[[tuple[str | int, ...], str], None]:
@@ -498,6 +503,7 @@ class RuleBundle:
         self.hash = content_hash(files)
         self._plans: dict[tuple[int, tuple[tuple[str, Decimal], ...]], Any] = {}
         self._lock = threading.Lock()
+        self.controls: ControlSet | None = None
 
     @property
     def id(self) -> str:
@@ -521,11 +527,21 @@ class RuleBundle:
                 self._plans[key] = plan
         return plan
 
-    def calculate(self, application: Any, *, overrides: Mapping[str, Decimal] | None = None) -> Any:
-        """Compute one application (a mapping in the contract's shape) and return a Result."""
+    def calculate(
+        self,
+        application: Any,
+        *,
+        overrides: Mapping[str, Decimal] | None = None,
+        agency: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Compute one application (a mapping in the contract's shape) and return a Result.
+
+        ``agency`` maps the application's person ids to their agency answers
+        (:class:`engine.PersonAgencyData`); the control rules run over them.
+        """
         from engine._evaluate import calculate
 
-        return calculate(self, application, overrides=overrides)
+        return calculate(self, application, overrides=overrides, agency=agency)
 
     def validity(self) -> tuple[date | None, date | None]:
         """The span in which every output rule has a version (its norms may still be missing)."""

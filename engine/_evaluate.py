@@ -24,6 +24,7 @@ from engine._input import ROLE_SV, Facts, parse_application
 from engine._money import format_kr
 from engine._norms import MissingValue, NormResolver
 from engine._period import Month
+from engine._personnummer import mask
 
 if TYPE_CHECKING:
     from engine._bundle import RuleBundle
@@ -160,10 +161,43 @@ def _no_rules_message(bundle: RuleBundle, month: Month, out: str) -> str:
     )
 
 
-def calculate(bundle: RuleBundle, application: Any, *, overrides: Mapping[str, Decimal] | None = None) -> Result:
+def calculate(
+    bundle: RuleBundle,
+    application: Any,
+    *,
+    overrides: Mapping[str, Decimal] | None = None,
+    agency: Mapping[str, Any] | None = None,
+) -> Result:
     _, facts = parse_application(application)
+    if agency:
+        unknown = sorted(set(agency) - {p.id for p in facts.persons})
+        if unknown:
+            raise InputError(
+                [Problem("ssbtek", f"myndighetssvar för '{u}', som inte finns i hushall") for u in unknown]
+            )
     plan = bundle.plan(facts.period, overrides)
-    return evaluate(plan, facts)
+    result = evaluate(plan, facts)
+    if bundle.controls is not None:
+        deviations, entries = bundle.controls.evaluate(facts, agency or {}, result.values)
+        result.avvikelser = deviations
+        result.trace.extend(entries)
+        result.protected = any(d["kod"] == PROTECTED_IDENTITY for d in deviations)
+    return result
+
+
+PROTECTED_IDENTITY = "SKYDDAD_IDENTITET"
+# Keys that carry address or location data; none of them leaves a result for a protected person.
+LOCATION_KEYS = frozenset(
+    {"kommun", "adress", "utdelningsadress", "postnummer", "postort", "folkbokford", "lan", "hemland", "land", "ort"}
+)
+
+
+def _without_location(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_location(v) for k, v in value.items() if k not in LOCATION_KEYS}
+    if isinstance(value, list):
+        return [_without_location(v) for v in value]
+    return value
 
 
 def evaluate(plan: Plan, facts: Facts) -> Result:
@@ -204,12 +238,19 @@ def evaluate(plan: Plan, facts: Facts) -> Result:
         period=str(plan.month),
         values=outputs,
         regelverk=dict(plan.bundle_ref),
-        persons=[{"id": p.id, "roll": p.roll, "alder": p.alder} for p in facts.persons],
+        persons=[_person_summary(p) for p in facts.persons],
         trace=trace,
         norms=plan.norm_info,
         sections=plan.sections,
         preview={k: _plain(v) for k, v in plan.overrides.items()} or None,
     )
+
+
+def _person_summary(p: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": p.id, "roll": p.roll, "alder": p.alder}
+    if p.personnummer:
+        out["personnummer"] = mask(p.personnummer)
+    return out
 
 
 def _requirement(req: tuple[str, _template.Renderer], lookup: _Lookup, value: Any, person: Any) -> Problem:
@@ -283,6 +324,8 @@ def _text(v: object) -> str:
         return "ja" if v else "nej"
     if t is Decimal or t is int:
         return format_kr(v)  # type: ignore[arg-type]
+    if t is float:
+        return f"{v:g}".replace(".", ",")
     if isinstance(v, list):
         return ", ".join(_text(x) for x in v)
     if isinstance(v, dict):
@@ -347,6 +390,7 @@ class Result:
     preview: dict[str, Any] | None = None
     avvikelser: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    protected: bool = False  # a person has protected identity: no location data in the output
 
     def __getitem__(self, name: str) -> int:
         return self.values[name]
@@ -365,4 +409,7 @@ class Result:
         out["normer"] = self.norms
         out["avsnitt"] = self.sections
         out["trace"] = self.trace
+        if self.protected:
+            out = _without_location(out)
+            out["skyddad_identitet"] = True
         return out

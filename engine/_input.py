@@ -28,6 +28,7 @@ from pydantic import (
 
 from engine._errors import InputError, Problem
 from engine._period import Month, age_on
+from engine._personnummer import problem as personnummer_problem
 
 ROLES = ("sokande", "medsokande", "barn")
 ADULT_ROLES = frozenset({"sokande", "medsokande"})
@@ -114,6 +115,15 @@ def _to_share(v: Any) -> Any:
     return d
 
 
+def _to_personnummer(v: Any) -> Any:
+    if not isinstance(v, str):
+        raise ValueError("ska vara en text med 12 siffror")
+    why = personnummer_problem(v)
+    if why:
+        raise ValueError(why)
+    return v
+
+
 def _to_kommun(v: Any) -> Any:
     if isinstance(v, int) and not isinstance(v, bool) and 1000 <= v <= 9999:
         return str(v)
@@ -159,6 +169,7 @@ class Person(_Strict):
     skolgang: StrictBool = False
     boendeandel: Annotated[Decimal, BeforeValidator(_to_share)] | None = None
     forhojd_norm: ForhojdNorm | None = None
+    personnummer: Annotated[str, BeforeValidator(_to_personnummer)] | None = None
 
 
 class Inkomst(_Strict):
@@ -204,6 +215,7 @@ class PersonFacts:
     skolgang: bool
     historik: HistoryFacts | None
     index: int = 0
+    personnummer: str | None = None
     forhojd_norm_belopp: int = 0
     forhojd_norm_skal: str = ""
     forhojd_norm_motivering: str = ""
@@ -250,6 +262,7 @@ def check_semantics(app: Ansokan) -> list[Problem]:
     problems: list[Problem] = []
     period = Month.parse(app.period)
     ids: dict[str, int] = {}
+    numbers: dict[str, int] = {}
     applicants = [i for i, p in enumerate(app.hushall) if p.roll == "sokande"]
     co_applicants = [i for i, p in enumerate(app.hushall) if p.roll == "medsokande"]
     if not applicants:
@@ -268,6 +281,12 @@ def check_semantics(app: Ansokan) -> list[Problem]:
         if p.id in ids:
             problems.append(Problem(f"{where}.id", f"id '{p.id}' används redan av hushall[{ids[p.id]}]"))
         ids.setdefault(p.id, i)
+        if p.personnummer is not None and p.personnummer in numbers:
+            problems.append(
+                Problem(f"{where}.personnummer", f"samma personnummer som hushall[{numbers[p.personnummer]}]")
+            )
+        if p.personnummer is not None:
+            numbers.setdefault(p.personnummer, i)
         if p.fodd > last:
             problems.append(
                 Problem(f"{where}.fodd", f"{p.fodd} ligger efter perioden {period}; personen är inte född än")
@@ -348,6 +367,7 @@ def to_facts(app: Ansokan) -> Facts:
             skolgang=p.skolgang,
             historik=_history(p.historik),
             index=i,
+            personnummer=p.personnummer,
         )
         if p.forhojd_norm is not None:
             pf.forhojd_norm_belopp = p.forhojd_norm.belopp
@@ -396,6 +416,8 @@ def problems_from_validation(exc: ValidationError, prefix: str = "") -> list[Pro
     problems: list[Problem] = []
     for err in exc.errors(include_url=False):
         path = field_path(tuple(err["loc"]))
+        if "personnummer" in path:
+            err = {**err, "input": "(dolt)"}  # never repeat a personnummer
         if prefix:
             path = f"{prefix}.{path}" if path else prefix
         problems.append(Problem(path, _message(err)))

@@ -53,7 +53,7 @@ def sections_in_order(result: Mapping[str, Any]) -> list[tuple[str, str]]:
     order = list(titles)
     for e in result.get("trace", []):
         s = e.get("avsnitt")
-        if s and s not in order:
+        if s and s not in order and s != "avvikelser":  # deviations have their own block
             order.append(s)
     return [(s, titles.get(s, s.capitalize())) for s in order]
 

@@ -1,0 +1,60 @@
+"""Collecting agency data for an application from the sources the user named."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from engine import InputError, Month, PersonAgencyData, Problem, parse_application
+from ssbtek.source import AgencySource, FileSource, SoapConfig, SoapSource
+
+
+def files_from_args(pairs: Sequence[str]) -> dict[str, Path]:
+    """``PERSON_ID=SVAR.xml`` pairs, checked: the files must exist."""
+    files: dict[str, Path] = {}
+    problems: list[Problem] = []
+    for pair in pairs:
+        person, sep, name = pair.partition("=")
+        if not sep or not person or not name:
+            problems.append(Problem("--ssbtek", f"'{pair}' ska skrivas PERSON_ID=SVAR.xml"))
+            continue
+        path = Path(name)
+        if not path.is_file():
+            problems.append(Problem("--ssbtek", f"filen {name} finns inte"))
+            continue
+        files[person] = path
+    if problems:
+        raise InputError(problems)
+    return files
+
+
+def collect(
+    application: Any, source: AgencySource, persons: Sequence[str] | None = None
+) -> dict[str, PersonAgencyData]:
+    """Ask ``source`` about each adult of the application (or the named persons)."""
+    app, facts = parse_application(application)
+    by_id = {p.id: p for p in app.hushall}
+    wanted = list(persons) if persons is not None else [p.id for p in app.hushall if p.roll != "barn"]
+    unknown = [p for p in wanted if p not in by_id]
+    if unknown:
+        raise InputError([Problem("--ssbtek", f"'{u}' finns inte i hushall") for u in unknown])
+    month: Month = facts.period
+    return {pid: source.fetch(pid, by_id[pid].personnummer, month) for pid in wanted}
+
+
+def from_files(application: Any, pairs: Sequence[str]) -> dict[str, PersonAgencyData]:
+    files = files_from_args(pairs)
+    return collect(application, FileSource(files), list(files))
+
+
+def from_soap(application: Any, url: str | None) -> dict[str, PersonAgencyData]:
+    try:
+        config = SoapConfig.from_env(url)
+    except ValueError as exc:
+        raise InputError([Problem("--hamta", str(exc))]) from None
+    source = SoapSource(config)
+    try:
+        return collect(application, source)
+    finally:
+        source.close()

@@ -1,0 +1,224 @@
+"""Control rules: deviations a caseworker must look at, evaluated by durable-rules.
+
+``regelverk/kontroll/`` holds the controls (``kontroller``), their parameters (control and
+comparison periods, tolerances) and the mapping of agency benefits to the contract's income
+types. Each control names one kind of fact and a condition; every fact that satisfies it gives a
+deviation ``{kod, allvarlighet, person, kalla, meddelande, lagrum}``, recorded in the trace too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from engine import _template
+from engine._agency import PersonAgencyData
+from engine._expression import FormulaError
+from engine._input import Facts
+from engine._lagrum import render_references
+from engine._period import Month
+from engine._rulefiles import Forfattning
+from engine.kontroll._condition import Cond, holds, parse_condition, to_durable
+from engine.kontroll._durable import DurableRuleset
+from engine.kontroll._facts import FACT_TYPES, BenefitMapper, build_facts
+from engine.kontroll._model import BenefitFile, Control, ControlFile, ParameterFile
+
+KONTROLL_DIR = "regelverk/kontroll/"
+PARAMETERS = KONTROLL_DIR + "parametrar.yaml"
+BENEFITS = KONTROLL_DIR + "formaner.yaml"
+REQUIRED_PARAMETERS = ("kontrollperiod", "jamforelseperiod")
+
+
+@dataclass
+class CompiledControl:
+    spec: Control
+    file: str
+    condition: Cond
+    pattern: dict[str, Any]
+    message: _template.Renderer
+
+
+@dataclass
+class ControlSet:
+    controls: list[CompiledControl]
+    params: dict[str, Any]
+    mapper: BenefitMapper
+    statutes: Mapping[str, Forfattning]
+    base_name: str = "ekbist_kontroll"
+    _rulesets: dict[tuple[str, ...], DurableRuleset] = field(default_factory=dict)
+
+    def active(self, day: date) -> list[CompiledControl]:
+        return [c for c in self.controls if c.spec.in_force().covers(day)]
+
+    def facts(
+        self, app: Facts, agency: Mapping[str, PersonAgencyData], values: Mapping[str, int]
+    ) -> list[dict[str, Any]]:
+        return build_facts(app, agency, values, self.params, self.mapper)
+
+    def matches(
+        self, controls: Sequence[CompiledControl], facts: Sequence[Mapping[str, Any]], *, reference: bool = False
+    ) -> list[tuple[CompiledControl, int]]:
+        """(control, fact index) pairs; by durable-rules, or by the plain reference evaluation."""
+        by_id = {c.spec.id: c for c in controls}
+        if reference:
+            hits = {
+                (c.spec.id, i)
+                for c in controls
+                for i, f in enumerate(facts)
+                if f.get("fakta") == c.spec.fakta and holds(c.condition, f)
+            }
+        else:
+            key = tuple(sorted(by_id))
+            ruleset = self._rulesets.get(key)
+            if ruleset is None:
+                ruleset = DurableRuleset(self.base_name, {c.spec.id: c.pattern for c in controls})
+                self._rulesets[key] = ruleset
+            hits = ruleset.evaluate(facts)
+        order = {c.spec.id: n for n, c in enumerate(controls)}
+        return [(by_id[cid], i) for cid, i in sorted(hits, key=lambda h: (h[1], order[h[0]]))]
+
+    def evaluate(
+        self, app: Facts, agency: Mapping[str, PersonAgencyData], values: Mapping[str, int]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Deviations and their trace entries for one computed application."""
+        month: Month = app.period
+        controls = self.active(month.first_day)
+        if not controls:
+            return [], []
+        if agency:
+            # Agency data was used: an adult without any answer has every source missing.
+            agency = dict(agency)
+            for p in app.persons:
+                if p.roll != "barn" and p.id not in agency:
+                    agency[p.id] = PersonAgencyData(p.id, {})
+        facts = self.facts(app, agency, values)
+        deviations: list[dict[str, Any]] = []
+        trace: list[dict[str, Any]] = []
+        for control, i in self.matches(controls, facts):
+            fact = facts[i]
+            lagrum = self.lagrum(control.spec, month.first_day)
+            text = control.message(_lookup(fact, self.params), _text)
+            text = text[:1].upper() + text[1:]
+            deviations.append(
+                {
+                    "kod": control.spec.kod,
+                    "allvarlighet": control.spec.allvarlighet,
+                    "person": fact.get("person"),
+                    "kalla": fact.get("kalla", ""),
+                    "meddelande": text,
+                    "lagrum": "; ".join(lagrum),
+                    "regel": control.spec.id,
+                }
+            )
+            trace.append(
+                {
+                    "regel": f"kontroll.{control.spec.id}",
+                    "namn": control.spec.namn,
+                    "version": control.spec.giltig_fran.isoformat(),
+                    "person": fact.get("person"),
+                    "varde": True,
+                    "indata": {k: v for k, v in fact.items() if k != "fakta"},
+                    "lagrum": lagrum,
+                    "avsnitt": "avvikelser",
+                    "forklaring": text,
+                }
+            )
+        return deviations, trace
+
+    def lagrum(self, spec: Control, day: date) -> list[str]:
+        for lag in spec.lagrum:
+            if lag.covers(day):
+                refs = render_references(lag.hanvisningar, self.statutes)
+                if lag.konvention:
+                    refs.append(f"Konvention: {lag.konvention}")
+                return refs
+        return []
+
+
+def _lookup(fact: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
+    def get(key: str) -> object:
+        if key.startswith("param."):
+            return params.get(key[6:], "")
+        return fact.get(key, "")
+
+    return get
+
+
+def _text(v: object) -> str:
+    from engine._evaluate import _text as text
+
+    return text(v)
+
+
+def load_controls(ld: Any, files: Mapping[str, str], statutes: Mapping[str, Forfattning]) -> ControlSet | None:
+    """Load and check regelverk/kontroll/; problems go to the bundle loader ``ld``."""
+    names = sorted(f for f in files if f.startswith(KONTROLL_DIR))
+    if not names:
+        return ControlSet([], {}, BenefitMapper([]), statutes)
+    params: dict[str, Any] = {}
+    mappings: list[Any] = []
+    specs: list[tuple[str, int, Control]] = []
+    for file in names:
+        data = ld.parse(file)
+        if file == PARAMETERS:
+            pf: ParameterFile | None = ld.model(file, ParameterFile, data)
+            if pf:
+                params = {k: _number(p.varde) for k, p in pf.parametrar.items()}
+        elif file == BENEFITS:
+            bf: BenefitFile | None = ld.model(file, BenefitFile, data)
+            if bf:
+                mappings = list(bf.formaner)
+        else:
+            cf: ControlFile | None = ld.model(file, ControlFile, data)
+            if cf:
+                specs.extend((file, i, c) for i, c in enumerate(cf.kontroller))
+    if PARAMETERS not in files:
+        ld.problem(PARAMETERS, (), "filen saknas (kontrollperiod och jamforelseperiod måste anges)")
+    for p in REQUIRED_PARAMETERS:
+        if params and p not in params:
+            ld.problem(PARAMETERS, ("parametrar",), f"parametern '{p}' saknas")
+    compiled: list[CompiledControl] = []
+    seen: dict[str, str] = {}
+    for file, i, spec in specs:
+        where = ("kontroller", i)
+        if spec.id in seen:
+            ld.problem(file, (*where, "id"), f"kontrollen '{spec.id}' finns redan i {seen[spec.id]}")
+            continue
+        seen[spec.id] = file
+        attrs = FACT_TYPES.get(spec.fakta)
+        if attrs is None:
+            ld.problem(
+                file, (*where, "fakta"), f"okänd faktatyp '{spec.fakta}' (finns: {', '.join(sorted(FACT_TYPES))})"
+            )
+            continue
+        try:
+            cond = parse_condition(spec.villkor, attrs, params)
+        except FormulaError as exc:
+            col = f" (tecken {exc.col + 1})" if exc.col is not None else ""
+            ld.problem(file, (*where, "villkor"), f"{exc.message}{col}: {spec.villkor.strip()}")
+            continue
+        try:
+            parts = _template.parse(spec.meddelande)
+        except _template.TemplateError as exc:
+            ld.problem(file, (*where, "meddelande"), f"meddelandet: {exc}")
+            continue
+        unknown = sorted(
+            k for k in _template.keys(parts) if k not in attrs and not (k.startswith("param.") and k[6:] in params)
+        )
+        for k in unknown:
+            ld.problem(file, (*where, "meddelande"), f"{{{k}}} finns inte i faktat '{spec.fakta}'")
+        if not any(lag.covers(spec.giltig_fran) for lag in spec.lagrum):
+            ld.problem(file, (*where, "lagrum"), f"inget lagrum gäller {spec.giltig_fran}")
+        pattern = {"$and": [{"fakta": spec.fakta}, to_durable(cond)]}
+        compiled.append(CompiledControl(spec, file, cond, pattern, _template.compile_parts(parts)))
+    return ControlSet(compiled, params, BenefitMapper(mappings), statutes)
+
+
+def _number(v: Any) -> Any:
+    i = int(v)
+    return i if i == v else float(v)
+
+
+__all__ = ["FACT_TYPES", "ControlSet", "load_controls"]

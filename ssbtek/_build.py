@@ -1,0 +1,306 @@
+"""Writing SSBTEK v10 answers from a readable description of a synthetic person.
+
+The fake server answers from a folder of such descriptions, and tests build their answers with
+it; every answer it writes validates against the shipped XSDs. A description names, per source,
+the records to report (absent source: an answer with no records), an error to report instead
+(``fel``), or that the source is left out of the answer (``utelamna``). Dates may be absolute or
+relative to the month the question is about (``manad: -1``, ``dag: 25``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from lxml import etree
+
+from engine import Month
+from ssbtek._schemas import (
+    NS_AF,
+    NS_CSN,
+    NS_CSN_PERSON,
+    NS_CSN_SM,
+    NS_CSN_TYPES,
+    NS_FORDON,
+    NS_SO,
+    NS_SOAP,
+    NS_SSBT,
+    NS_TNS,
+)
+
+ORDER = ("AF", "CSN", "FK", "SKV", "SO", "TNS", "MIV")
+
+
+def _el(parent: Any, ns: str | None, name: str, text: Any = None, **attrs: str) -> Any:
+    tag = f"{{{ns}}}{name}" if ns else name
+    e = etree.SubElement(parent, tag, attrib=attrs) if parent is not None else etree.Element(tag, attrib=attrs)
+    if text is not None:
+        e.text = str(text)
+    return e
+
+
+class _Dates:
+    def __init__(self, month: Month) -> None:
+        self.month = month
+
+    def __call__(self, spec: Any, key: str = "datum") -> date:
+        """An absolute date, or {manad: -1, dag: 25} relative to the period month."""
+        if isinstance(spec, Mapping):
+            if key in spec and spec[key] is not None:
+                return self(spec[key], key)
+            m = self.month + int(spec.get("manad", 0))
+            day = min(int(spec.get("dag", 25)), m.last_day.day)
+            return date(m.year, m.month, day)
+        if isinstance(spec, date):
+            return spec
+        return date.fromisoformat(str(spec))
+
+
+def build_response(person: Mapping[str, Any], month: Month, *, korrelationsid: str | None = None) -> bytes:
+    """A SOAP envelope holding ``hamtaBastjanstInformationResponse`` for the described person."""
+    env = etree.Element(f"{{{NS_SOAP}}}Envelope", nsmap={"soap": NS_SOAP})
+    body = _el(env, NS_SOAP, "Body")
+    resp = etree.SubElement(body, f"{{{NS_SSBT}}}hamtaBastjanstInformationResponse", nsmap={"ssbt": NS_SSBT})
+    if korrelationsid:
+        _el(resp, NS_SSBT, "korrelationsid", korrelationsid)
+    data = _el(resp, NS_SSBT, "svarsdata")
+    pnr = str(person["personnummer"])
+    sources: Mapping[str, Any] = person.get("kallor") or {}
+    dates = _Dates(month)
+    for name in ORDER:
+        spec = sources.get(name) or {}
+        if spec.get("utelamna"):
+            continue
+        holder = _el(data, NS_SSBT, name)
+        if spec.get("fel"):
+            err = spec["fel"]
+            e = _el(holder, NS_SSBT, "error")
+            _el(e, NS_SSBT, "kalla", err.get("kalla", "BT"))
+            _el(e, NS_SSBT, "felkod", err.get("felkod", "FEL"))
+            _el(e, NS_SSBT, "felmeddelande", err.get("meddelande", "tekniskt fel"))
+            continue
+        payload = _el(holder, NS_SSBT, "data")
+        WRITERS[name](payload, spec, pnr, month, dates)
+    return bytes(etree.tostring(env, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
+def _fk(payload: Any, spec: Mapping[str, Any], pnr: str, month: Month, dates: _Dates) -> None:
+    states = spec.get("tillstand") or {}
+    obj: dict[str, Any] = {
+        "utlamnare": [
+            {
+                "utlamnare": {"kod": k, "namn": n},
+                "tillstand": {"kod": states.get(k, "OK"), "beskrivning": states.get(k, "Tillgänglig")},
+            }
+            for k, n in (("FK", "Försäkringskassan"), ("PM", "Pensionsmyndigheten"))
+        ],
+        "avvikelser": spec.get("avvikelser") or [],
+        "formansinformation": {
+            "generellPersoninformation": [{"personnummer": pnr, "skyddad": bool(spec.get("skyddad", False))}],
+            "utbetalningsuppgift": [_fk_payment(p, dates) for p in spec.get("utbetalningar") or []],
+            "preliminarautbetalningar": [_fk_payment(p, dates) for p in spec.get("preliminara") or []],
+        },
+        "utbetalningar": [_pm_payment(p, dates) for p in spec.get("pm_utbetalningar") or []],
+    }
+    _el(payload, NS_SSBT, "lefiJsonSvar", base64.b64encode(json.dumps(obj, ensure_ascii=False).encode()).decode())
+
+
+def _fk_payment(p: Mapping[str, Any], dates: _Dates) -> dict[str, Any]:
+    when = dates(p)
+    return {
+        "typ": 1,
+        "foretag": 1001,
+        "formansfamilj": {"id": p["id"], "beskrivning": p.get("beskrivning", p["id"])},
+        "datum": when.isoformat(),
+        "period": {"fran": when.replace(day=1).isoformat(), "till": when.isoformat()},
+        "nettobelopp": {"summa": p["netto"], "valuta": "SEK"},
+    }
+
+
+def _pm_payment(p: Mapping[str, Any], dates: _Dates) -> dict[str, Any]:
+    when = dates(p)
+    return {
+        "utbetalningsdatum": when.isoformat(),
+        "nettobelopp": p["netto"],
+        "bruttobelopp": p.get("brutto", p["netto"]),
+        "utbetalningsrader": [
+            {
+                "formansgrupp": {"kod": p.get("kod", "PM:AP"), "beskrivning": p.get("beskrivning", "Allmän pension")},
+                "belopp": p.get("brutto", p["netto"]),
+            }
+        ],
+    }
+
+
+def _csn(payload: Any, spec: Mapping[str, Any], pnr: str, month: Month, dates: _Dates) -> None:
+    root = etree.Element(
+        f"{{{NS_CSN}}}CSNSvar",
+        schemaVersion="4.0",
+        nsmap={"csn": NS_CSN, "p": NS_CSN_PERSON, "g": NS_CSN_TYPES, "sm": NS_CSN_SM},
+    )
+    res = _el(_el(root, NS_CSN, "GemensamtSvarEkbistand"), NS_CSN, "Resultat")
+    _el(res, NS_CSN, "ResultatKod", "0")
+    _el(res, NS_CSN, "ResultatText", "OK")
+    _el(root, NS_CSN, "GemensamtFragaEkbistand")
+    people = _el(root, NS_CSN, "Personer")
+    attrs = {"personnummer": pnr[2:], "sekel": pnr[:2]}
+    if spec.get("sekretess"):
+        attrs["sekretess"] = "J"
+    person = _el(people, NS_CSN, "Person", **attrs)
+    forms = _el(person, NS_CSN_PERSON, "Studiestodstypforteckning")
+    for f in ("studiemedel", "studiehjalp", "hemutrustningslan", "studiestartsstod", "omstallningsstudiestod"):
+        _el(forms, NS_CSN_TYPES, f, "J" if f == "studiemedel" and spec.get("arenden") else "N")
+    sm = _el(person, NS_CSN_PERSON, "Studiemedel")
+    cases = spec.get("arenden") or []
+    if cases:
+        arenden = _el(sm, NS_CSN_PERSON, "Arenden")
+        for i, case in enumerate(cases, 1):
+            a = _el(arenden, NS_CSN_PERSON, "Arende", lopnummer=str(i))
+            _el(a, NS_CSN_SM, "stodform", case.get("stodform", "GRUND"))
+            _el(a, NS_CSN_SM, "klartext", case.get("klartext", "Studiebidrag"))
+            _el(a, NS_CSN_SM, "status", case.get("status", "BESLUTAD"))
+            _el(a, NS_CSN_SM, "soktaTider")
+            granted = _el(a, NS_CSN_SM, "BeviljadeTider")
+            if case.get("beviljad"):
+                b = case["beviljad"]
+                t = _el(granted, NS_CSN_SM, "BeviljadTid")
+                _el(t, NS_CSN_TYPES, "starttid", _week(dates(b, "fran")))
+                _el(t, NS_CSN_TYPES, "sluttid", _week(dates(b, "till")))
+                _el(t, NS_CSN_TYPES, "takt", str(b.get("takt", 100)))
+                _el(t, NS_CSN_TYPES, "Beloppen")
+                _el(t, NS_CSN_TYPES, "totbelopp", str(b.get("totbelopp", 0)))
+            plan = _el(a, NS_CSN_SM, "UtbetalningsPlan")
+            for u in case.get("utbetalningar") or []:
+                ub = _el(plan, NS_CSN_SM, "Utbetalning")
+                _el(ub, NS_CSN_TYPES, "utbetdatum", dates(u).strftime("%Y%m%d"))
+                _el(ub, NS_CSN_TYPES, "utbetstatus", u.get("status", "Utbetald"))
+                _el(ub, NS_CSN_TYPES, "Utbetaldatider")
+                _el(ub, NS_CSN_TYPES, "totbelopp", str(u["belopp"]))
+    for f in ("Studiehjalp", "HemutrustningsLan", "Studiestartsstod", "Omstallningsstudiestod"):
+        _el(person, NS_CSN_PERSON, f)
+    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    _el(payload, NS_SSBT, "svar", base64.b64encode(xml).decode())
+
+
+def _week(d: date) -> str:
+    iso = d.isocalendar()
+    return f"{iso[0]:04d}{iso[1]:02d}"
+
+
+def _skv(payload: Any, spec: Mapping[str, Any], pnr: str, month: Month, dates: _Dates) -> None:
+    root = etree.Element("SvarBeskattningsuppgifterEnligtSFS2008-975")
+    lst = _el(root, None, "PersonuppgiftLista")
+    pu = _el(lst, None, "Personuppgift")
+    _el(pu, None, "IdentitetsbeteckningFysiskPerson", pnr)
+    _el(pu, None, "StatusPersonuppgiftKod", "0")
+    for c in spec.get("kapital") or []:
+        k = _el(pu, None, "Kapitaluppgift")
+        _el(k, None, "Taxeringsar", c["taxeringsar"])
+        _el(k, None, "SummaIntakterPaKapital", c.get("intakter", 0))
+        _el(k, None, "OverskottPaKapital", c.get("overskott", 0))
+    _el(payload, None, "svar", etree.tostring(root, encoding="unicode"))
+
+
+def _af(payload: Any, spec: Mapping[str, Any], pnr: str, month: Month, dates: _Dates) -> None:
+    fraga = _el(payload, NS_AF, "Fraga")
+    for name, value in (
+        ("OrganisationsnummerForIngivare", "2120000000"),
+        ("NamnPaIngivare", "Ekbist testkommun"),
+        ("KontonamnForHandlaggare", "system"),
+        ("Referensnummer", "ekbist"),
+        ("From", (month - 2).first_day.isoformat()),
+        ("Tom", month.last_day.isoformat()),
+        ("SyfteMedFraga", "Beslut om eller kontroll av ekonomiskt bistånd"),
+        ("LagParagraf", "test"),
+        ("IdentitetsbeteckningFysiskPerson", pnr),
+    ):
+        _el(fraga, NS_AF, name, value)
+    svar = _el(payload, NS_AF, "Svar")
+    _el(svar, NS_AF, "Schemaversion", "2")
+    _el(svar, NS_AF, "Referensnummer", "ekbist")
+    _el(svar, NS_AF, "LagParagraf", "test")
+    _el(svar, NS_AF, "IdentitetsbeteckningFysiskPerson", pnr)
+    if spec.get("sekretess"):
+        _el(svar, NS_AF, "Sekretessmarkering", "true")
+    info = _el(svar, NS_AF, "ArbetssokandeInfo")
+    _el(info, NS_AF, "Arbetssokande", "true" if spec.get("arbetssokande", False) else "false")
+    if spec.get("registrerad"):
+        _el(info, NS_AF, "ArbetssokandeRegistrerad", dates(spec["registrerad"]).isoformat())
+    if spec.get("avaktualiserad"):
+        _el(info, NS_AF, "ArbetssokandeAvaktualiserad", dates(spec["avaktualiserad"]).isoformat())
+    rapport = _el(info, NS_AF, "AktivetetsRapportDatum")
+    _el(rapport, NS_AF, "AktivitetsRapportMeddelande", "")
+    _el(svar, NS_AF, "StatusSokandeinformationKod", "0")
+    _el(
+        svar,
+        NS_AF,
+        "StatusSokandeinformationKodText",
+        "Frågan har behandlats normalt och ett giltigt svar har returnerats.",
+    )
+
+
+def _so(payload: Any, spec: Mapping[str, Any], pnr: str, month: Month, dates: _Dates) -> None:
+    for name, value in (
+        ("OrganisationsnummerIngivare", "2120000000"),
+        ("NamnIngivare", "Ekbist testkommun"),
+        ("KontonamnHandlaggare", "system"),
+        ("Referensnummer", "ekbist"),
+        ("From", (month - 2).first_day.isoformat()),
+        ("Tom", month.last_day.isoformat()),
+        ("Syfte", "Beslut om eller kontroll av ekonomiskt bistånd"),
+        ("Paragraf", "test"),
+        ("IdentificationNumber", pnr),
+    ):
+        _el(payload, NS_SO, name, value)
+    lst = _el(payload, NS_SO, "ArbetsloshetsersattningLista")
+    for kassa in spec.get("a_kassor") or []:
+        k = _el(lst, NS_SO, "Arbetsloshetsersattning")
+        _el(k, NS_SO, "SvarandeOrganisation", kassa.get("namn", "A-kassan"))
+        _el(k, NS_SO, "StatusSvarandeOrganisation", kassa.get("status", "0"))
+        for u in kassa.get("utbetalningar") or []:
+            when = dates(u)
+            e = _el(k, NS_SO, "Utbetalningar")
+            _el(e, NS_SO, "Utbetalningsdatum", when.isoformat())
+            _el(e, NS_SO, "NettoEfterSkatt", u["netto"])
+            _el(e, NS_SO, "NettoEfterAvdrag", u.get("netto_efter_avdrag", u["netto"]))
+            _el(e, NS_SO, "Ersattningsdagar", u.get("dagar", 20))
+            _el(e, NS_SO, "AvserFrom", when.replace(day=1).isoformat())
+            _el(e, NS_SO, "AvserTom", when.isoformat())
+        for a in kassa.get("avstangningar") or []:
+            e = _el(k, NS_SO, "Avstangningar")
+            _el(e, NS_SO, "AvstangdFrom", dates(a, "fran").isoformat())
+            _el(e, NS_SO, "AvstangdTom", dates(a, "till").isoformat())
+
+
+def _tns(payload: Any, spec: Mapping[str, Any], pnr: str, month: Month, dates: _Dates) -> None:
+    _el(payload, NS_TNS, "resultat", "OK")
+    holding = _el(payload, NS_TNS, "fordonsinnehav")
+    for v in spec.get("fordon") or []:
+        f = _el(holding, NS_FORDON, "fordon")
+        for key in ("regnr", "fabrikat", "fordonsar", "fordonsslag", "handelsbeteckning"):
+            _el(f, NS_FORDON, key, v.get(key, ""))
+
+
+def _miv(payload: Any, spec: Mapping[str, Any], pnr: str, month: Month, dates: _Dates) -> None:
+    resp = _el(payload, None, "response")
+    _el(resp, None, "correlationid", "ekbist")
+    _el(resp, None, "personnummer", pnr)
+    coll = _el(resp, None, "svarCollection")
+    for t in spec.get("tillstand") or []:
+        s = _el(coll, None, "svar")
+        _el(s, None, "arendeTyp", t.get("arendetyp", "UAT"))
+        _el(s, None, "arendeTypNamn", t.get("arendetypnamn", "UPPEHÅLLS- OCH ARBETSTILLSTÅND"))
+        _el(s, None, "beslutsKod", t.get("beslutskod", "BEV"))
+        _el(s, None, "beslutsTyp", t.get("beslutstyp", "TUT"))
+        if t.get("fran"):
+            _el(s, None, "fromDatum", dates(t, "fran").isoformat())
+        _el(s, None, "giltighetstid", t.get("giltighetstid", "TIDBEGRANSAT"))
+        if t.get("till"):
+            _el(s, None, "tomDatum", dates(t, "till").isoformat())
+
+
+# MIV's and SKV's payload elements are unqualified (their schemas set no elementFormDefault).
+WRITERS = {"FK": _fk, "CSN": _csn, "SKV": _skv, "AF": _af, "SO": _so, "TNS": _tns, "MIV": _miv}

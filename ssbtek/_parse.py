@@ -1,0 +1,472 @@
+"""Reading a real SSBTEK v10 answer (``hamtaBastjanstInformationResponse``) for one person.
+
+Every source is validated on its own against the shipped XSDs, so that one malformed source
+becomes a clear error about that source while the others are still read. Payloads follow each
+agency's format: FK/PM as base64 LEFI JSON, CSN as base64 XML (validated against CSN's own
+schema), SKV as an XML string, AF, SO, TNS and MIV inline.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import json
+from collections.abc import Callable, Iterable
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from lxml import etree
+
+from engine import SOURCES, PersonAgencyData, SourceAnswer
+from engine._agency import CapitalIncome, Payment, Permit, StudySupport, Suspension, Vehicle
+from ssbtek._schemas import (
+    NS_AF,
+    NS_CSN,
+    NS_CSN_PERSON,
+    NS_CSN_SM,
+    NS_CSN_TYPES,
+    NS_FORDON,
+    NS_SO,
+    NS_SOAP,
+    NS_SSBT,
+    NS_TNS,
+    csn_schema,
+    last_error,
+    safe_parser,
+    ssbt_schema,
+)
+
+ELEMENT_ORDER = ("AF", "CSN", "FK", "SKV", "SO", "TNS", "MIV")  # as in SammansattBastjanstSvarData
+
+
+class PayloadError(ValueError):
+    """A source's payload cannot be read; the message is for a caseworker."""
+
+
+def _q(ns: str, name: str) -> str:
+    return f"{{{ns}}}{name}"
+
+
+def _local(tag: Any) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else str(tag)
+
+
+def parse_response(data: bytes | str, person: str) -> PersonAgencyData:
+    """Read an answer; never raises for bad agency data (bad sources are marked ``ogiltigt``)."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        root = etree.fromstring(raw, parser=safe_parser())
+    except etree.XMLSyntaxError as exc:
+        return _all(person, "ogiltigt", "XML", f"svaret från SSBTEK är inte giltig XML: {exc.msg} (rad {exc.lineno})")
+    if root.tag == _q(NS_SOAP, "Envelope"):
+        body = root.find(_q(NS_SOAP, "Body"))
+        if body is None or len(body) == 0:
+            return _all(person, "ogiltigt", "SOAP", "SOAP-meddelandet saknar Body")
+        root = body[0]
+        if root.tag == _q(NS_SOAP, "Fault"):
+            text = root.findtext("faultstring") or "okänt fel"
+            return _all(person, "fel", "SOAP-FAULT", f"SSBTEK svarade med ett fel: {text}")
+    expected = _q(NS_SSBT, "hamtaBastjanstInformationResponse")
+    if root.tag != expected:
+        qn = etree.QName(root)
+        return _all(
+            person,
+            "ogiltigt",
+            "NAMNRYMD",
+            f"väntade elementet hamtaBastjanstInformationResponse i namnrymden {NS_SSBT}, "
+            f"fick {qn.localname} i namnrymden {qn.namespace or '(ingen)'}",
+        )
+    svarsdata = root.find(_q(NS_SSBT, "svarsdata"))
+    if svarsdata is None:
+        return _all(person, "ogiltigt", "XSD", "svaret saknar elementet svarsdata")
+
+    skeleton = copy.deepcopy(root)
+    skel_data = skeleton.find(_q(NS_SSBT, "svarsdata"))
+    assert skel_data is not None
+    for child in list(skel_data):
+        skel_data.remove(child)
+    problem = _validate(skeleton)
+    if problem:
+        return _all(person, "ogiltigt", "XSD", f"svaret följer inte SSBTEK v10-schemat: {problem}")
+
+    out = PersonAgencyData(person)
+    for element in svarsdata:
+        if not isinstance(element.tag, str):
+            continue  # comments
+        name = _local(element.tag)
+        if etree.QName(element).namespace != NS_SSBT or name not in ELEMENT_ORDER:
+            return _all(person, "ogiltigt", "XSD", f"okänt element {name} i svarsdata")
+        skel_data.append(copy.deepcopy(element))
+        problem = _validate(skeleton)
+        skel_data.remove(skel_data[-1])
+        targets = ("FK", "PM") if name == "FK" else (name,)
+        if problem:
+            for t in targets:
+                out.sources[t] = SourceAnswer(t, "ogiltigt", "XSD", f"svaret följer inte schemat: {problem}")
+            continue
+        for answer in _read_source(name, element):
+            out.sources[answer.kalla] = answer
+    for s in SOURCES:
+        out.sources.setdefault(s, SourceAnswer(s, "saknas", "", "källan finns inte med i svaret"))
+    return out
+
+
+def _all(person: str, status: Any, code: str, message: str) -> PersonAgencyData:
+    return PersonAgencyData(person, {s: SourceAnswer(s, status, code, message) for s in SOURCES})
+
+
+def _validate(doc: Any) -> str | None:
+    schema = ssbt_schema()
+    if schema.validate(doc):
+        return None
+    return _clean(last_error(schema))
+
+
+def _clean(message: str) -> str:
+    for ns in (NS_SSBT, NS_AF, NS_SO, NS_TNS, NS_FORDON, NS_CSN, NS_CSN_PERSON, NS_CSN_TYPES, NS_CSN_SM):
+        message = message.replace("{" + ns + "}", "")
+    return message
+
+
+def _read_source(name: str, element: Any) -> Iterable[SourceAnswer]:
+    error = element.find(_q(NS_SSBT, "error"))
+    targets = ("FK", "PM") if name == "FK" else (name,)
+    if error is not None:
+        kalla = error.findtext(_q(NS_SSBT, "kalla")) or ""
+        code = error.findtext(_q(NS_SSBT, "felkod")) or ""
+        texts = [t.text or "" for t in error.findall(_q(NS_SSBT, "felmeddelande"))]
+        origin = "den sammansatta tjänsten (t.ex. tidsgräns)" if kalla == "SSBT" else "myndighetens tjänst"
+        message = f"fel från {origin}, felkod {code}: {'; '.join(t for t in texts if t)}"
+        return [SourceAnswer(t, "fel", code, message) for t in targets]
+    data = element.find(_q(NS_SSBT, "data"))
+    assert data is not None  # guaranteed by the schema choice
+    try:
+        return READERS[name](data)
+    except PayloadError as exc:
+        return [SourceAnswer(t, "ogiltigt", "INNEHALL", str(exc)) for t in targets]
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _date(text: str | None, what: str) -> date:
+    if not text:
+        raise PayloadError(f"{what} saknas")
+    t = text.strip()
+    try:
+        if len(t) == 8 and t.isdigit():
+            return date(int(t[:4]), int(t[4:6]), int(t[6:]))
+        return date.fromisoformat(t[:10])
+    except ValueError:
+        raise PayloadError(f"{what}: '{text}' är inget datum") from None
+
+
+def _opt_date(text: str | None) -> date | None:
+    try:
+        return _date(text, "datum") if text and text.strip() not in ("", "0") else None
+    except PayloadError:
+        return None
+
+
+def _kr(value: Any, what: str) -> int:
+    try:
+        return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    except (InvalidOperation, ValueError):
+        raise PayloadError(f"{what}: '{value}' är inget belopp") from None
+
+
+def _bool(text: str | None) -> bool | None:
+    if text is None:
+        return None
+    return text.strip().lower() in ("true", "1")
+
+
+# -- FK and PM: LEFI JSON ------------------------------------------------------------------------
+
+
+def _read_fk(data: Any) -> list[SourceAnswer]:
+    encoded = data.findtext(_q(NS_SSBT, "lefiJsonSvar")) or ""
+    try:
+        obj = json.loads(base64.b64decode(encoded, validate=True))
+    except (binascii.Error, ValueError) as exc:
+        raise PayloadError(f"LEFI-svaret (base64-kodad JSON) går inte att läsa: {exc}") from None
+    if not isinstance(obj, dict):
+        raise PayloadError("LEFI-svaret är inte ett JSON-objekt")
+    states: dict[str, tuple[str, str]] = {}
+    for u in obj.get("utlamnare") or []:
+        kod = ((u or {}).get("utlamnare") or {}).get("kod")
+        till = (u or {}).get("tillstand") or {}
+        if kod in ("FK", "PM"):
+            states[kod] = (str(till.get("kod", "")), str(till.get("beskrivning", "")))
+    deviations = _lefi_deviations(obj.get("avvikelser"))
+    fi = obj.get("formansinformation") or {}
+    if not isinstance(fi, dict):
+        raise PayloadError("formansinformation är inte ett objekt")
+    fk_pay: list[Payment] = []
+    for key, prelim in (("utbetalningsuppgift", False), ("preliminarautbetalningar", True)):
+        for u in fi.get(key) or []:
+            fam = u.get("formansfamilj") or {}
+            code = f"FK:{fam.get('id', '?')}"
+            pay = Payment(
+                kalla="PM" if str(u.get("foretag")) == "1003" else "FK",
+                kod=code,
+                text=str(fam.get("beskrivning") or code),
+                datum=_date(u.get("datum"), f"{key}.datum"),
+                netto=_kr((u.get("nettobelopp") or {}).get("summa"), f"{key}.nettobelopp"),
+                preliminar=prelim,
+            )
+            fk_pay.append(pay)
+    pm_pay: list[Payment] = []
+    for key, prelim in (("utbetalningar", False), ("preliminaraUtbetalningar", True)):
+        for u in obj.get(key) or []:
+            rows = u.get("utbetalningsrader") or [{}]
+            grupp = rows[0].get("formansgrupp") or {}
+            forman = rows[0].get("utbetalningsforman") or {}
+            code = str(grupp.get("kod") or forman.get("kod") or "PM")
+            pm_pay.append(
+                Payment(
+                    kalla="PM",
+                    kod=code,
+                    text=str(grupp.get("beskrivning") or forman.get("beskrivning") or code),
+                    datum=_date(u.get("utbetalningsdatum"), f"{key}.utbetalningsdatum"),
+                    netto=_kr(u.get("nettobelopp"), f"{key}.nettobelopp"),
+                    preliminar=prelim,
+                )
+            )
+    protected = any(bool(p.get("skyddad")) for p in fi.get("generellPersoninformation") or [])
+    out = []
+    for kalla, pays in (
+        ("FK", [p for p in fk_pay if p.kalla == "FK"]),
+        ("PM", pm_pay + [p for p in fk_pay if p.kalla == "PM"]),
+    ):
+        state = states.get(kalla)
+        if state is not None and state[0] != "OK":
+            out.append(
+                SourceAnswer(kalla, "fel", state[0], f"{kalla} är inte tillgänglig i LEFI: {state[1] or state[0]}")
+            )
+            continue
+        if deviations:
+            out.append(
+                SourceAnswer(
+                    kalla,
+                    "fel",
+                    "AVVIKELSE",
+                    "LEFI-svaret är ofullständigt: " + deviations,
+                    payments=tuple(pays),
+                    protected=protected,
+                )
+            )
+            continue
+        out.append(SourceAnswer(kalla, "svar", payments=tuple(pays), protected=protected))
+    return out
+
+
+def _lefi_deviations(value: Any) -> str:
+    """LEFI's `avvikelser` is a list in the example and an object of lists in the schema: accept both."""
+    items: list[Any] = []
+    if isinstance(value, list):
+        items = value
+    elif isinstance(value, dict):
+        for v in value.values():
+            items.extend(v if isinstance(v, list) else [v])
+    return "; ".join(json.dumps(i, ensure_ascii=False)[:200] for i in items if i)
+
+
+# -- CSN: base64 XML ------------------------------------------------------------------------------
+
+
+def _read_csn(data: Any) -> list[SourceAnswer]:
+    encoded = data.findtext(_q(NS_SSBT, "svar")) or ""
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+        doc = etree.fromstring(raw, parser=safe_parser())
+    except (binascii.Error, ValueError) as exc:
+        raise PayloadError(f"CSN:s svar (base64-kodad XML) går inte att läsa: {exc}") from None
+    schema = csn_schema()
+    if not schema.validate(doc):
+        raise PayloadError(f"CSN:s svar följer inte CSN:s schema: {_clean(last_error(schema))}")
+    studies: list[StudySupport] = []
+    payments: list[Payment] = []
+    protected = False
+    for person in doc.iter(_q(NS_CSN, "Person")):
+        if (person.get("sekretess") or "").strip():
+            protected = True
+        for arende in _descendants(person, "Arende"):
+            form = _text(arende, "stodform")
+            text = _text(arende, "klartext") or form
+            status = _text(arende, "status")
+            granted = [
+                (_week_start(_text(t, "starttid")), _week_end(_text(t, "sluttid")), _text(t, "takt"))
+                for t in _descendants(arende, "BeviljadTid")
+            ] or [(None, None, "")]
+            for start, end, takt in granted:
+                studies.append(StudySupport(form, text, status, start, end, int(takt) if takt.isdigit() else None))
+            for u in _descendants(arende, "Utbetalning"):
+                when = _opt_date(_text(u, "utbetdatum"))
+                total = _text(u, "totbelopp")
+                if when is None or not total:
+                    continue
+                payments.append(
+                    Payment(
+                        "CSN",
+                        f"CSN:{form}",
+                        text,
+                        when,
+                        _kr(total, "CSN totbelopp"),
+                        preliminar=_text(u, "utbetstatus").lower() == "planerad",
+                    )
+                )
+    return [SourceAnswer("CSN", "svar", payments=tuple(payments), studies=tuple(studies), protected=protected)]
+
+
+def _descendants(element: Any, name: str) -> list[Any]:
+    """Elements by local name: CSN's types put children in several namespaces."""
+    return [e for e in element.iter() if isinstance(e.tag, str) and _local(e.tag) == name]
+
+
+def _text(element: Any, name: str) -> str:
+    for child in element:
+        if isinstance(child.tag, str) and _local(child.tag) == name:
+            return (child.text or "").strip()
+    return ""
+
+
+def _week_start(text: str | None) -> date | None:
+    """CSN weeks are yyyyWW; the Monday of that ISO week."""
+    if not text or len(text.strip()) != 6:
+        return None
+    try:
+        return date.fromisocalendar(int(text[:4]), int(text[4:]), 1)
+    except ValueError:
+        return None
+
+
+def _week_end(text: str | None) -> date | None:
+    if not text or len(text.strip()) != 6:
+        return None
+    try:
+        return date.fromisocalendar(int(text[:4]), int(text[4:]), 7)
+    except ValueError:
+        return None
+
+
+# -- SKV: an XML document in a string -------------------------------------------------------------
+
+
+def _read_skv(data: Any) -> list[SourceAnswer]:
+    text = data.findtext("svar")
+    if text is None:
+        raise PayloadError("Skatteverkets svar saknar elementet svar")
+    try:
+        doc = etree.fromstring(text.strip().encode("utf-8"), parser=safe_parser())
+    except etree.XMLSyntaxError as exc:
+        raise PayloadError(f"Skatteverkets svar är inte giltig XML: {exc.msg}") from None
+    capital = []
+    for cap in doc.iter():
+        if _local(cap.tag) != "Kapitaluppgift":
+            continue
+        values = {_local(c.tag): (c.text or "").strip() for c in cap}
+        year = values.get("Taxeringsar", "")
+        if not year.isdigit():
+            raise PayloadError(f"Skatteverket: Taxeringsar '{year}' är inget år")
+        capital.append(
+            CapitalIncome(
+                int(year),
+                _kr(values.get("SummaIntakterPaKapital") or 0, "SummaIntakterPaKapital"),
+                _kr(values.get("OverskottPaKapital") or 0, "OverskottPaKapital"),
+            )
+        )
+    return [SourceAnswer("SKV", "svar", capital=tuple(capital))]
+
+
+# -- AF, SO, TNS, MIV inline -----------------------------------------------------------------------
+
+
+def _read_af(data: Any) -> list[SourceAnswer]:
+    svar = data.find(_q(NS_AF, "Svar"))
+    assert svar is not None
+    info = svar.find(_q(NS_AF, "ArbetssokandeInfo"))
+    seeker = None
+    until = None
+    if info is not None:
+        seeker = _bool(info.findtext(_q(NS_AF, "Arbetssokande")))
+        until = _opt_date(info.findtext(_q(NS_AF, "ArbetssokandeAvaktualiserad")))
+    protected = bool(_bool(svar.findtext(_q(NS_AF, "Sekretessmarkering"))))
+    return [SourceAnswer("AF", "svar", job_seeker=bool(seeker), job_seeker_until=until, protected=protected)]
+
+
+def _read_so(data: Any) -> list[SourceAnswer]:
+    payments: list[Payment] = []
+    suspensions: list[Suspension] = []
+    for kassa in data.iter(_q(NS_SO, "Arbetsloshetsersattning")):
+        name = (kassa.findtext(_q(NS_SO, "SvarandeOrganisation")) or "a-kassa").strip()
+        for u in kassa.findall(_q(NS_SO, "Utbetalningar")):
+            payments.append(
+                Payment(
+                    "SO",
+                    "SO",
+                    "Arbetslöshetsersättning",
+                    _date(u.findtext(_q(NS_SO, "Utbetalningsdatum")), "Utbetalningsdatum"),
+                    _kr(u.findtext(_q(NS_SO, "NettoEfterSkatt")), "NettoEfterSkatt"),
+                )
+            )
+        for a in kassa.findall(_q(NS_SO, "Avstangningar")):
+            suspensions.append(
+                Suspension(
+                    name,
+                    _date(a.findtext(_q(NS_SO, "AvstangdFrom")), "AvstangdFrom"),
+                    _date(a.findtext(_q(NS_SO, "AvstangdTom")), "AvstangdTom"),
+                )
+            )
+    return [SourceAnswer("SO", "svar", payments=tuple(payments), suspensions=tuple(suspensions))]
+
+
+def _read_tns(data: Any) -> list[SourceAnswer]:
+    result = (data.findtext(_q(NS_TNS, "resultat")) or "").strip()
+    if result == "FEL":
+        errors = [
+            f"{f.findtext(_q(NS_TNS, 'felkod'))}: {f.findtext(_q(NS_TNS, 'feltext'))}"
+            for f in data.findall(_q(NS_TNS, "felresultat"))
+        ]
+        return [SourceAnswer("TNS", "fel", "FEL", "Transportstyrelsen svarade FEL: " + "; ".join(errors))]
+    vehicles = [
+        Vehicle(
+            (v.findtext(_q(NS_FORDON, "regnr")) or "").strip(),
+            (v.findtext(_q(NS_FORDON, "fabrikat")) or "").strip(),
+            (v.findtext(_q(NS_FORDON, "fordonsar")) or "").strip(),
+            (v.findtext(_q(NS_FORDON, "fordonsslag")) or "").strip(),
+        )
+        for v in data.iter(_q(NS_FORDON, "fordon"))
+    ]
+    return [SourceAnswer("TNS", "svar", vehicles=tuple(vehicles))]
+
+
+def _read_miv(data: Any) -> list[SourceAnswer]:
+    permits = []
+    for svar in data.iter("svar"):
+        if svar.get("{http://www.w3.org/2001/XMLSchema-instance}nil") == "true":
+            continue
+        permits.append(
+            Permit(
+                (svar.findtext("arendeTyp") or "").strip(),
+                (svar.findtext("beslutsKod") or "").strip(),
+                (svar.findtext("beslutsTyp") or "").strip(),
+                (svar.findtext("giltighetstid") or "").strip(),
+                _opt_date(svar.findtext("fromDatum")),
+                _opt_date(svar.findtext("tomDatum")),
+            )
+        )
+    return [SourceAnswer("MIV", "svar", permits=tuple(permits))]
+
+
+READERS: dict[str, Callable[[Any], list[SourceAnswer]]] = {
+    "FK": _read_fk,
+    "CSN": _read_csn,
+    "SKV": _read_skv,
+    "AF": _read_af,
+    "SO": _read_so,
+    "TNS": _read_tns,
+    "MIV": _read_miv,
+}
