@@ -225,14 +225,15 @@ def _af(payload: Any, spec: Mapping[str, Any], pnr: str, month: Month, dates: _D
     _el(svar, NS_AF, "IdentitetsbeteckningFysiskPerson", pnr)
     if spec.get("sekretess"):
         _el(svar, NS_AF, "Sekretessmarkering", "true")
-    info = _el(svar, NS_AF, "ArbetssokandeInfo")
-    _el(info, NS_AF, "Arbetssokande", "true" if spec.get("arbetssokande", False) else "false")
-    if spec.get("registrerad"):
-        _el(info, NS_AF, "ArbetssokandeRegistrerad", dates(spec["registrerad"]).isoformat())
-    if spec.get("avaktualiserad"):
-        _el(info, NS_AF, "ArbetssokandeAvaktualiserad", dates(spec["avaktualiserad"]).isoformat())
-    rapport = _el(info, NS_AF, "AktivetetsRapportDatum")
-    _el(rapport, NS_AF, "AktivitetsRapportMeddelande", "")
+    if "arbetssokande" in spec:  # without it: AF has no record of the person
+        info = _el(svar, NS_AF, "ArbetssokandeInfo")
+        _el(info, NS_AF, "Arbetssokande", "true" if spec["arbetssokande"] else "false")
+        if spec.get("registrerad"):
+            _el(info, NS_AF, "ArbetssokandeRegistrerad", dates(spec["registrerad"]).isoformat())
+        if spec.get("avaktualiserad"):
+            _el(info, NS_AF, "ArbetssokandeAvaktualiserad", dates(spec["avaktualiserad"]).isoformat())
+        rapport = _el(info, NS_AF, "AktivetetsRapportDatum")
+        _el(rapport, NS_AF, "AktivitetsRapportMeddelande", "")
     _el(svar, NS_AF, "StatusSokandeinformationKod", "0")
     _el(
         svar,

@@ -394,7 +394,7 @@ def _read_af(data: Any) -> list[SourceAnswer]:
         seeker = _bool(info.findtext(_q(NS_AF, "Arbetssokande")))
         until = _opt_date(info.findtext(_q(NS_AF, "ArbetssokandeAvaktualiserad")))
     protected = bool(_bool(svar.findtext(_q(NS_AF, "Sekretessmarkering"))))
-    return [SourceAnswer("AF", "svar", job_seeker=bool(seeker), job_seeker_until=until, protected=protected)]
+    return [SourceAnswer("AF", "svar", job_seeker=seeker, job_seeker_until=until, protected=protected)]
 
 
 def _read_so(data: Any) -> list[SourceAnswer]:

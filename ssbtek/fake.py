@@ -35,6 +35,9 @@ class FakeSsbtek(ThreadingHTTPServer):
         self.folder = folder
         self.requests = 0
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up (timeout) or failed the TLS handshake is not an error of the fake."""
+
     def person(self, personnummer: str) -> dict[str, Any]:
         return self.load_person(self.folder, personnummer)
 

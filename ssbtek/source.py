@@ -9,6 +9,7 @@ at the local fake server.
 from __future__ import annotations
 
 import os
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -86,6 +87,14 @@ class SoapConfig:
 RETRY_STATUS = frozenset({502, 503, 504})
 
 
+def tls_context(config: SoapConfig) -> ssl.SSLContext:
+    """Server verification (a given CA, or the system's) and the municipality's client certificate."""
+    ctx = ssl.create_default_context(cafile=config.ca) if config.ca else ssl.create_default_context()
+    if config.cert:
+        ctx.load_cert_chain(config.cert, config.key)
+    return ctx
+
+
 class TransportFailure(Exception):
     """SSBTEK could not be reached or did not answer in time, after every attempt."""
 
@@ -102,12 +111,9 @@ class SoapSource:
     ) -> None:
         self.config = config
         self._sleep = sleep
-        verify: str | bool = config.ca or True
-        cert = (config.cert, config.key) if config.cert and config.key else config.cert
         self._client = httpx.Client(
             timeout=httpx.Timeout(config.timeout),
-            verify=verify,
-            cert=cert,
+            verify=tls_context(config),
             headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'},
             transport=transport,
         )

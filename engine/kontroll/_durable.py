@@ -84,11 +84,14 @@ class DurableRuleset:
 
         def run(c: Any) -> None:
             try:
-                self._hits.append((rule_id, int(c.m["_i"])))
-            except Exception as exc:
+                self._record(rule_id, c)
+            except Exception as exc:  # durable-rules would swallow it: keep it, raise after the call
                 self._errors.append(f"{rule_id}: {type(exc).__name__}: {exc}")
 
         return run
+
+    def _record(self, rule_id: str, c: Any) -> None:
+        self._hits.append((rule_id, int(c.m["_i"])))
 
     def _register(self) -> None:
         name = f"{self.base_name}_{next(_NAMES)}"

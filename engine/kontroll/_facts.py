@@ -160,7 +160,7 @@ def build_facts(
         )
         out.extend(_incomes(person, data, control, compare, use_prelim, mapper))
         af = data.source("AF")
-        if af.answered and person.roll in ADULT_ROLES:
+        if af.answered and af.job_seeker is not None and person.roll in ADULT_ROLES:
             active = bool(af.job_seeker) and (af.job_seeker_until is None or af.job_seeker_until >= period.first_day)
             out.append(
                 {
