@@ -21,10 +21,10 @@ from engine._errors import EvaluationError, InputError, PeriodNotCovered, Proble
 from engine._expression import Ctx, Fn, MissingNorm
 from engine._functions import INPUTS
 from engine._input import ROLE_SV, Facts, parse_application
-from engine._money import format_kr
 from engine._norms import MissingValue, NormResolver
 from engine._period import Month
 from engine._personnummer import mask
+from engine._template_text import text as _text
 
 if TYPE_CHECKING:
     from engine._bundle import RuleBundle
@@ -313,25 +313,6 @@ def _plain(v: Any) -> Any:
         return [_plain(x) for x in v]
     if isinstance(v, bool | int | float | str) or v is None:
         return v
-    return str(v)
-
-
-def _text(v: object) -> str:
-    t = type(v)
-    if t is str:
-        return v  # type: ignore[return-value]
-    if t is bool:
-        return "ja" if v else "nej"
-    if t is Decimal or t is int:
-        return format_kr(v)  # type: ignore[arg-type]
-    if t is float:
-        return f"{v:g}".replace(".", ",")
-    if isinstance(v, list):
-        return ", ".join(_text(x) for x in v)
-    if isinstance(v, dict):
-        if "text" in v and "belopp" in v:
-            return f"{v['text']} {_text(v['belopp'])} kr"
-        return ", ".join(f"{k} {_text(x)}" for k, x in v.items())
     return str(v)
 
 

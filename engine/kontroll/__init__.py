@@ -20,7 +20,8 @@ from engine._input import Facts
 from engine._lagrum import render_references
 from engine._period import Month
 from engine._rulefiles import Forfattning
-from engine.kontroll._condition import Cond, holds, parse_condition, to_durable
+from engine._template_text import text as _text
+from engine.kontroll._condition import Cond, attributes, holds, parse_condition, to_durable
 from engine.kontroll._durable import DurableRuleset
 from engine.kontroll._facts import FACT_TYPES, BenefitMapper, build_facts
 from engine.kontroll._model import BenefitFile, Control, ControlFile, ParameterFile
@@ -48,9 +49,20 @@ class ControlSet:
     statutes: Mapping[str, Forfattning]
     base_name: str = "ekbist_kontroll"
     _rulesets: dict[tuple[str, ...], DurableRuleset] = field(default_factory=dict)
+    _active: dict[date, list[CompiledControl]] = field(default_factory=dict)
+    _attrs: dict[tuple[str, ...], dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    _lagrum: dict[tuple[str, date], list[str]] = field(default_factory=dict)
 
     def active(self, day: date) -> list[CompiledControl]:
-        return [c for c in self.controls if c.spec.in_force().covers(day)]
+        found = self._active.get(day)
+        if found is None:
+            found = [
+                c
+                for c in self.controls
+                if c.spec.giltig_fran <= day and (c.spec.giltig_till is None or day <= c.spec.giltig_till)
+            ]
+            self._active[day] = found
+        return found
 
     def facts(
         self, app: Facts, agency: Mapping[str, PersonAgencyData], values: Mapping[str, int]
@@ -75,9 +87,31 @@ class ControlSet:
             if ruleset is None:
                 ruleset = DurableRuleset(self.base_name, {c.spec.id: c.pattern for c in controls})
                 self._rulesets[key] = ruleset
-            hits = ruleset.evaluate(facts)
+            # durable-rules gets only the attributes the conditions read (less to encode and match);
+            # facts of a kind no active control is about are not sent at all.
+            needed = self._needed(key, controls)
+            index: list[int] = []
+            sent: list[dict[str, Any]] = []
+            for i, f in enumerate(facts):
+                attrs = needed.get(f["fakta"])
+                if attrs is not None:
+                    index.append(i)
+                    slim = {a: f[a] for a in attrs}
+                    slim["fakta"] = f["fakta"]
+                    sent.append(slim)
+            hits = {(cid, index[j]) for cid, j in ruleset.evaluate(sent)}
         order = {c.spec.id: n for n, c in enumerate(controls)}
         return [(by_id[cid], i) for cid, i in sorted(hits, key=lambda h: (h[1], order[h[0]]))]
+
+    def _needed(self, key: tuple[str, ...], controls: Sequence[CompiledControl]) -> dict[str, tuple[str, ...]]:
+        needed = self._attrs.get(key)
+        if needed is None:
+            sets: dict[str, set[str]] = {}
+            for c in controls:
+                sets.setdefault(c.spec.fakta, set()).update(attributes(c.condition))
+            needed = {k: tuple(sorted(v)) for k, v in sets.items()}
+            self._attrs[key] = needed
+        return needed
 
     def evaluate(
         self, app: Facts, agency: Mapping[str, PersonAgencyData], values: Mapping[str, int]
@@ -128,6 +162,13 @@ class ControlSet:
         return deviations, trace
 
     def lagrum(self, spec: Control, day: date) -> list[str]:
+        key = (spec.id, day)
+        found = self._lagrum.get(key)
+        if found is None:
+            found = self._lagrum[key] = self._render_lagrum(spec, day)
+        return found
+
+    def _render_lagrum(self, spec: Control, day: date) -> list[str]:
         for lag in spec.lagrum:
             if lag.covers(day):
                 refs = render_references(lag.hanvisningar, self.statutes)
@@ -144,12 +185,6 @@ def _lookup(fact: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
         return fact.get(key, "")
 
     return get
-
-
-def _text(v: object) -> str:
-    from engine._evaluate import _text as text
-
-    return text(v)
 
 
 def load_controls(ld: Any, files: Mapping[str, str], statutes: Mapping[str, Forfattning]) -> ControlSet | None:

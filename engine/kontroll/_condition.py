@@ -178,3 +178,13 @@ def holds(cond: Cond, fact: Mapping[str, Any]) -> bool:
     if cond.op == ">":
         return bool(v > cond.value)
     return bool(v >= cond.value)
+
+
+def attributes(cond: Cond) -> set[str]:
+    """The fact attributes a condition reads."""
+    if isinstance(cond, Cmp):
+        return {cond.attr}
+    out: set[str] = set()
+    for p in cond.parts:
+        out |= attributes(p)
+    return out

@@ -41,6 +41,7 @@ ABANDONED_LIMIT = 256  # well below the 1,024 live sessions a ruleset can hold
 
 CATCH_ALL = "zz_ekbist_alla_fakta"
 SENTINEL = "zz_ekbist_klar"
+CAP = 100_000
 SENTINEL_FACT = "__ekbist_klar__"
 
 
@@ -64,8 +65,10 @@ class DurableRuleset:
 
     def __init__(self, base_name: str, patterns: Mapping[str, Mapping[str, Any]]) -> None:
         self.base_name = base_name
+        # "cap" hands all of a rule's matches in one batch to one action call: each action dispatch
+        # costs a state round-trip through JSON, so one call per rule instead of one per match.
         self.definition: dict[str, Any] = {
-            rule_id: {"all": [{"m": copy.deepcopy(dict(pattern))}]} for rule_id, pattern in patterns.items()
+            rule_id: {"all": [{"m": copy.deepcopy(dict(pattern))}], "cap": CAP} for rule_id, pattern in patterns.items()
         }
         self.definition[SENTINEL] = {"all": [{"m": {"fakta": SENTINEL_FACT}}]}
         self.definition[CATCH_ALL] = {"all": [{"a": {"$ex": {"fakta": 1}}}, {"b": {"$ex": {"__aldrig__": 1}}}]}
@@ -91,7 +94,8 @@ class DurableRuleset:
         return run
 
     def _record(self, rule_id: str, c: Any) -> None:
-        self._hits.append((rule_id, int(c.m["_i"])))
+        matches = c.m if isinstance(c.m, list) else [c.m]
+        self._hits.extend((rule_id, int(m["_i"])) for m in matches)
 
     def _register(self) -> None:
         name = f"{self.base_name}_{next(_NAMES)}"
