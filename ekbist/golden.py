@@ -1,7 +1,9 @@
 """Golden cases: an application and the amounts expected for it, computed by hand.
 
 A case file holds ``ansokan`` and either ``forvantat`` (the contract's output fields that must
-match exactly; ``avvikelser`` compares deviation codes per person) or ``forvantat_fel`` (the
+match exactly; ``avvikelser`` compares deviation codes per person; ``regler`` compares single
+rule values from the trace, ``regel@person`` for person rules, ``null`` for a rule not in force)
+or ``forvantat_fel`` (the
 application must be refused, naming the given field). Used by ``ekbist testa`` and the tests.
 """
 
@@ -77,6 +79,15 @@ def run_case(path: Path, compute: Compute) -> CaseOutcome:
     diffs: list[tuple[str, Any, Any]] = []
     for key, want in expected.items():
         have = got.get(key)
+        if key == "regler":
+            values = {
+                (e["regel"] if e.get("person") is None else f"{e['regel']}@{e['person']}"): e["varde"]
+                for e in got.get("trace", [])
+            }
+            for rule, wanted in (want or {}).items():
+                if values.get(rule) != wanted:
+                    diffs.append((f"regler.{rule}", wanted, values.get(rule, "saknas (gäller inte)")))
+            continue
         if key == "avvikelser":
             want_set, have_set = _deviations(want), _deviations(have or [])
             if want_set != have_set:

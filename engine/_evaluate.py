@@ -44,6 +44,8 @@ class PlannedRule:
     visible: bool
     hide_zero: bool
     deduction: bool
+    show_zero: bool
+    unit: str | None
     section: str | None
     norms: list[str]
     requirement: tuple[str, _template.Renderer] | None = None  # field, message
@@ -57,6 +59,10 @@ class PlannedRule:
             base["avsnitt"] = self.section
         if self.deduction:
             base["avdrag"] = True
+        if self.show_zero:
+            base["visa_noll"] = True
+        if self.unit:
+            base["enhet"] = self.unit
         if not self.visible:
             base["visas"] = False
         self.base.update(base)
@@ -130,6 +136,8 @@ def build_plan(bundle: RuleBundle, month: Month, overrides: Mapping[str, Decimal
                 visible=spec.visas,
                 hide_zero=spec.dolj_noll,
                 deduction=spec.avdrag,
+                show_zero=spec.visa_noll,
+                unit=spec.enhet,
                 section=spec.avsnitt,
                 norms=sorted(v.compiled.norms),
                 requirement=(spec.krav.falt, _template.compile_parts(rd.requirement))
@@ -290,7 +298,7 @@ def _entry(pr: PlannedRule, value: Any, ctx: Ctx, person: Any, lookup: _Lookup) 
         entry["detaljer"] = ctx.details  # functions record JSON-ready values only
     if pr.hide_zero and not value:
         entry["visas"] = False
-    if pr.template is not None and pr.visible and (person is None or value):
+    if pr.template is not None and pr.visible and (person is None or value or pr.show_zero):
         # Sentences are written for the lines an explanation shows; zero lines for a person are not shown.
         lookup.value, lookup.person = value, person
         entry["forklaring"] = pr.template(lookup, _text)

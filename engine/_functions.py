@@ -52,6 +52,30 @@ INPUTS: dict[str, Symbol] = {
         _input("forhojd_norm_belopp", T.NUM, "person", lambda c: c.person.forhojd_norm_belopp),
         _input("forhojd_norm_skal", T.TEXT, "person", lambda c: c.person.forhojd_norm_skal),
         _input("forhojd_norm_motivering", T.TEXT, "person", lambda c: c.person.forhojd_norm_motivering),
+        _input("manader_i_folj", T.NUM, "person", lambda c: _months_in_row(c)),
+        _input(
+            "sysselsattning_timmar",
+            T.NUM,
+            "person",
+            lambda c: sum(
+                s.timmar_per_vecka for s in c.person.spec.sysselsattning if s.typ != "formedlingsinsatser_deltid"
+            ),
+        ),
+        _input(
+            "formedlingsinsatser_deltid",
+            T.BOOL,
+            "person",
+            lambda c: any(s.typ == "formedlingsinsatser_deltid" for s in c.person.spec.sysselsattning),
+        ),
+        _input("riktalder_uppnadd", T.BOOL, "person", lambda c: c.person.spec.riktalder_uppnadd),
+        _input("forman_omfattning_procent", T.NUM, "person", lambda c: c.person.spec.forman_omfattning_procent),
+        _input("foraldraledig", T.BOOL, "person", lambda c: c.person.spec.foraldraledig),
+        _input(
+            "skolar_avslutade",
+            T.NUM,
+            "person",
+            lambda c: -1 if c.person.spec.skolar_avslutade is None else c.person.spec.skolar_avslutade,
+        ),
         _input("undantag_begransning", T.BOOL, "hushall", lambda c: c.facts.undantag_begransning is not None),
         _input("undantag_begransning_motivering", T.TEXT, "hushall", lambda c: c.facts.undantag_begransning or ""),
     )
@@ -72,9 +96,21 @@ INPUT_DOCS: dict[str, str] = {
     "forhojd_norm_belopp": "begärt belopp över riksnormen för personens personliga kostnader (0 om inget)",
     "forhojd_norm_skal": "angivna skäl för högre belopp: sarskilda_skal, synnerliga_skal eller tom text",
     "forhojd_norm_motivering": "motiveringen till det högre beloppet",
+    "manader_i_folj": "månader i följd med försörjningsstöd före perioden (personens egen historik eller ansökans)",
+    "sysselsattning_timmar": "timmar per vecka i anställning, program, SFI eller andra insatser",
+    "formedlingsinsatser_deltid": "anvisad att delta på deltid i förmedlingsinsatser (SoF 12 kap. 4 §)",
+    "riktalder_uppnadd": "personen har uppnått riktåldern för pension",
+    "forman_omfattning_procent": "i vilken omfattning personen har sjuk- eller aktivitetsersättning m.m., procent",
+    "foraldraledig": "personen är föräldraledig",
+    "skolar_avslutade": "antal avslutade skolår för ett barn, −1 om okänt",
     "undantag_begransning": "hushållet undantas från begränsningen för större hushåll (synnerliga skäl)",
     "undantag_begransning_motivering": "motiveringen till undantaget",
 }
+
+
+def _months_in_row(ctx: Ctx) -> int:
+    h = ctx.person.historik if ctx.person.historik is not None else ctx.facts.historik
+    return h.months_in_row if h is not None else 0
 
 
 # -- functions -----------------------------------------------------------------------------

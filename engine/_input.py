@@ -154,6 +154,28 @@ class ForhojdNorm(_Strict):
     motivering: Annotated[StrictStr, Field(min_length=1)]
 
 
+class Sysselsattning(_Strict):
+    """An occupation that counts against the activity requirement (SoL 12 kap. 4 a § 3, 4 b §)."""
+
+    typ: Literal["anstallning", "arbetsmarknadspolitiskt_program", "sfi", "annan_insats", "formedlingsinsatser_deltid"]
+    timmar_per_vecka: Annotated[StrictInt, Field(ge=0, le=168)]
+
+
+class AktivitetskravUppgift(_Strict):
+    """What happened with activities the person was directed to (SoL 12 kap. 5 §)."""
+
+    avbojt_eller_uteblivit: StrictBool
+    godtagbart_skal: StrictBool = False
+    beskrivning: StrictStr | None = None
+
+
+class Sjukdom(_Strict):
+    """Sickness that keeps the person from the labour market (SoL 12 kap. 3 a §)."""
+
+    dagar_i_folj: Annotated[StrictInt, Field(ge=1)]
+    lakarintyg_inlamnat: StrictBool = False
+
+
 class UndantagBegransning(_Strict):
     """Synnerliga skäl to exempt a household from the limitation for larger households."""
 
@@ -170,6 +192,14 @@ class Person(_Strict):
     boendeandel: Annotated[Decimal, BeforeValidator(_to_share)] | None = None
     forhojd_norm: ForhojdNorm | None = None
     personnummer: Annotated[str, BeforeValidator(_to_personnummer)] | None = None
+    sysselsattning: list[Sysselsattning] = []
+    riktalder_uppnadd: StrictBool = False
+    forman_omfattning_procent: Annotated[StrictInt, Field(ge=0, le=100)] = 0
+    foraldraledig: StrictBool = False
+    aktivitetskrav: AktivitetskravUppgift | None = None
+    sjukdom: Sjukdom | None = None
+    vistas_lagligt: StrictBool = True
+    skolar_avslutade: Annotated[StrictInt, Field(ge=0, le=13)] | None = None
 
 
 class Inkomst(_Strict):
@@ -216,6 +246,7 @@ class PersonFacts:
     historik: HistoryFacts | None
     index: int = 0
     personnummer: str | None = None
+    spec: Any = None  # the validated Person, for rules and controls about the person's situation
     forhojd_norm_belopp: int = 0
     forhojd_norm_skal: str = ""
     forhojd_norm_motivering: str = ""
@@ -314,6 +345,13 @@ def check_semantics(app: Ansokan) -> list[Problem]:
                 )
         elif p.boendeandel is not None:
             problems.append(Problem(f"{where}.boendeandel", "boendeandel gäller barn (växelvis boende) och inte vuxna"))
+        if p.roll == "barn":
+            adult_only = ("sysselsattning", "aktivitetskrav", "sjukdom", "riktalder_uppnadd", "foraldraledig")
+            for name in adult_only:
+                if name in p.model_fields_set:
+                    problems.append(Problem(f"{where}.{name}", f"{name} gäller vuxna (sökande och medsökande)"))
+        elif p.skolar_avslutade is not None:
+            problems.append(Problem(f"{where}.skolar_avslutade", "skolar_avslutade gäller barn"))
         if p.historik is not None:
             problems.extend(_check_history(p.historik, period, f"{where}.historik"))
     if app.historik is not None:
@@ -368,6 +406,7 @@ def to_facts(app: Ansokan) -> Facts:
             historik=_history(p.historik),
             index=i,
             personnummer=p.personnummer,
+            spec=p,
         )
         if p.forhojd_norm is not None:
             pf.forhojd_norm_belopp = p.forhojd_norm.belopp

@@ -109,6 +109,8 @@ class Rule(_Strict):
     visas: StrictBool = True
     dolj_noll: StrictBool = False  # leave the line out of explanations when the value is 0
     avdrag: StrictBool = False  # the amount is subtracted; explanations show it with a minus sign
+    visa_noll: StrictBool = False  # show the line even when the value is 0 or false
+    enhet: StrictStr | None = None  # for tal/antal rules, e.g. "timmar per vecka"
     forklaring: StrictStr | None = None
     krav: Krav | None = None
     versioner: Annotated[list[RuleVersion], Field(min_length=1)]

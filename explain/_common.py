@@ -34,6 +34,8 @@ def amount(entry: Mapping[str, Any]) -> str:
     v = entry.get("varde")
     if isinstance(v, bool):
         return "ja" if v else "nej"
+    if entry.get("enhet"):
+        return f"{v} {entry['enhet']}"
     if isinstance(v, int):
         return kr(-v if entry.get("avdrag") else v)
     return str(v)
@@ -64,7 +66,7 @@ def visible_entries(result: Mapping[str, Any], section: str) -> list[Mapping[str
     for e in result.get("trace", []):
         if e.get("avsnitt") != section or e.get("visas") is False:
             continue
-        if e.get("person") is not None and not e.get("varde"):
+        if e.get("person") is not None and not e.get("varde") and not e.get("visa_noll"):
             continue
         out.append(e)
     return out

@@ -111,7 +111,7 @@ def _entry_lines(e: Mapping[str, Any], norms: Mapping[str, Mapping[str, Any]]) -
     if e.get("forklaring"):
         lines.extend(_wrap(str(e["forklaring"]), 6))
     for src in norm_sources(e, norms):
-        lines.extend(_wrap("Belopp: " + src, 6))
+        lines.extend(_wrap("Värde: " + src, 6))
     if e.get("lagrum"):
         lines.extend(_wrap("Lagrum: " + "; ".join(e["lagrum"]), 6))
     return lines

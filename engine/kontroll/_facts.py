@@ -80,6 +80,15 @@ FACT_TYPES: dict[str, dict[str, AttrType]] = {
     },
     "uppehallstillstand": {**_PERSON, "arenden": "tal", "giltigt": "villkor", "senast_giltigt_till": "text"},
     "identitet": {**_PERSON, "skyddad": "villkor", "kallor": "text"},
+    "aktivitetskrav": {
+        **_PERSON,
+        "avbojt_eller_uteblivit": "villkor",
+        "godtagbart_skal": "villkor",
+        "beskrivning": "text",
+        "manader_i_folj": "tal",
+    },
+    "sjukdom": {**_PERSON, "dagar_i_folj": "tal", "lakarintyg_inlamnat": "villkor"},
+    "vistelse": {**_PERSON, "vistas_lagligt": "villkor"},
     "berakning": {
         "period": "text",
         "forsorjningsstod": "tal",
@@ -135,6 +144,7 @@ def build_facts(
         }
     ]
     for person in facts.persons:
+        out.extend(_situation(person, facts))
         data = agency.get(person.id)
         if data is None:
             continue
@@ -260,6 +270,39 @@ def build_facts(
                     "senast_giltigt_till": last.isoformat() if last else "",
                 }
             )
+    return out
+
+
+def _situation(person: Any, facts: Facts) -> list[dict[str, Any]]:
+    """Facts the application itself states about a person (only what it states)."""
+    spec = person.spec
+    who = {"person": person.id, "roll": person.roll, "kalla": "ansokan"}
+    out: list[dict[str, Any]] = []
+    if spec is None:
+        return out
+    if spec.aktivitetskrav is not None:
+        h = person.historik if person.historik is not None else facts.historik
+        out.append(
+            {
+                "fakta": "aktivitetskrav",
+                **who,
+                "avbojt_eller_uteblivit": spec.aktivitetskrav.avbojt_eller_uteblivit,
+                "godtagbart_skal": spec.aktivitetskrav.godtagbart_skal,
+                "beskrivning": spec.aktivitetskrav.beskrivning or "",
+                "manader_i_folj": h.months_in_row if h else 0,
+            }
+        )
+    if spec.sjukdom is not None:
+        out.append(
+            {
+                "fakta": "sjukdom",
+                **who,
+                "dagar_i_folj": spec.sjukdom.dagar_i_folj,
+                "lakarintyg_inlamnat": spec.sjukdom.lakarintyg_inlamnat,
+            }
+        )
+    if "vistas_lagligt" in spec.model_fields_set:
+        out.append({"fakta": "vistelse", **who, "vistas_lagligt": spec.vistas_lagligt})
     return out
 
 
