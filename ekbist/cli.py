@@ -21,6 +21,7 @@ import engine
 from ekbist import _agency as agency_data
 from ekbist import golden
 from ekbist._documents import read_document
+from ekbist._server_cli import register as register_server
 from ekbist._ssbtek_cli import register as register_ssbtek
 from explain import render_text
 
@@ -153,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="visa även godkända fall")
     p.set_defaults(func=cmd_testa)
     register_ssbtek(sub)
+    register_server(sub)
     _register_extensions(sub)
     return parser
 

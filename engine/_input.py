@@ -277,7 +277,7 @@ def _history(h: Historik | None) -> HistoryFacts | None:
 def parse_application(data: Any) -> tuple[Ansokan, Facts]:
     """Validate an application and derive the facts rules read; raise :class:`InputError`."""
     if not isinstance(data, Mapping):
-        raise InputError([Problem("ansokan", "ansökan ska vara ett objekt (YAML/JSON-mappning) med fältet 'period'")])
+        raise InputError([Problem("", "ansökan ska vara ett objekt (YAML/JSON-mappning) med fältet 'period'")])
     try:
         app = Ansokan.model_validate(data)
     except ValidationError as exc:
