@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint typecheck docs bench clean
+.PHONY: demo test install lint typecheck docs bench bench-api clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -n "$(PY)" || { echo "ekbist needs Python 3.11 or 3.12 (python3.12 / python3.11 on PATH)"; exit 2; }
@@ -30,6 +30,7 @@ docs: $(STAMP)
 	$(BIN)/sphinx-build -q -W -b html docs docs/_build/html
 
 test: $(STAMP)
+	scripts/ensure-services
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/ekbist validera
@@ -39,6 +40,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_engine.py
+	$(BIN)/python bench/bench_engine.py --kontroller
+
+bench-api: $(STAMP)
+	$(BIN)/python bench/bench_api.py
 
 clean:
 	rm -rf $(VENV) docs/_build .pytest_cache .mypy_cache .ruff_cache

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, RowMapping, create_engine, event, func, select
+from sqlalchemy import Engine, RowMapping, create_engine, event, func, inspect, make_url, select
 from sqlalchemy.exc import IntegrityError
 
 from beslutslogg._schema import atkomstlogg, beslut, kedja, regelverk_paket
@@ -39,12 +39,28 @@ def record_hash(fields: Mapping[str, Any]) -> str:
 
 
 def normalise_url(url: str) -> str:
-    """``postgresql://`` means psycopg 3 here; SQLite paths are created as needed."""
+    """``postgresql://`` means psycopg 3 here; SQLite paths are created as needed.
+
+    Raises ValueError for any other kind of database: the log is tested on these two only.
+    """
+    if not url.startswith(("sqlite://", "postgresql://", "postgres://", "postgresql+psycopg://")):
+        raise ValueError(
+            "databasens URL ska börja med sqlite:/// (en fil) eller postgresql:// (en PostgreSQL-server), "
+            f"inte {shown_url(url).split(':', 1)[0]}:"
+        )
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url[len("sqlite:///") :]).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
     return url
+
+
+def shown_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(ogiltig URL)"
 
 
 @dataclass(frozen=True)
@@ -96,6 +112,15 @@ class DecisionLog:
         """Raise if the database cannot be reached."""
         with self.reader.connect() as conn:
             conn.execute(select(func.count()).select_from(kedja)).scalar_one()
+
+    def exists(self) -> bool:
+        """Has the log been created here (by migrate)? Creates nothing, not even an SQLite file."""
+        if self.sqlite and ":memory:" not in self.url:
+            path = self.url.split(":///", 1)[1]
+            if not Path(path).exists():
+                return False
+        with self.reader.connect() as conn:
+            return inspect(conn).has_table(kedja.name)
 
     def dispose(self) -> None:
         self.reader.dispose()
@@ -303,4 +328,4 @@ def _sqlite_setup(engine: Engine, immediate: bool) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-__all__ = ["GENESIS", "DecisionLog", "Record", "canonical", "normalise_url", "record_hash"]
+__all__ = ["GENESIS", "DecisionLog", "Record", "canonical", "normalise_url", "record_hash", "shown_url"]

@@ -3,40 +3,78 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import getpass
 import json
-import logging
+import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
-from engine import InputError, Problem
+from ekbist._errors import Unavailable, UsageError
 
 
 def _settings(args: argparse.Namespace) -> Any:
     from api import Settings
+    from beslutslogg import normalise_url
 
     try:
-        return Settings.from_env(getattr(args, "databas", None))
+        settings = Settings.from_env(getattr(args, "databas", None))
+        normalise_url(settings.database_url)
     except ValueError as exc:
-        raise InputError([Problem("miljö", str(exc))]) from None
+        raise UsageError(str(exc)) from None
+    return settings
+
+
+@contextlib.contextmanager
+def _database(args: argparse.Namespace, *, create: bool = False) -> Iterator[Any]:
+    """The decision log, with an unreachable or missing one reported in one line (exit status 1)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from beslutslogg import DecisionLog, shown_url
+
+    url = _settings(args).database_url
+    log = DecisionLog(url)
+    try:
+        if not create and not log.exists():
+            raise Unavailable(f"det finns ingen beslutslogg i {shown_url(url)}; den skapas när ekbist serve startar")
+        yield log
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0]
+        raise Unavailable(f"beslutsloggen nås inte ({shown_url(url)}): {reason}") from None
+    finally:
+        log.dispose()
+
+
+# One line per request from api (method, path without query, status, time; never bodies or tokens),
+# warnings and errors from the rest. SQL is never logged at INFO: parameters are personal data.
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"rad": {"format": "%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "rad", "stream": "ext://sys.stderr"}},
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {"ekbist": {"level": "INFO"}, "uvicorn.error": {"level": "INFO"}},
+}
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from beslutslogg import DecisionLog
-
+    if args.workers < 1:
+        raise UsageError("--workers ska vara minst 1")
+    if not 0 < args.port < 65536:
+        raise UsageError("--port ska vara ett portnummer 1–65535")
     settings = _settings(args)
-    log = DecisionLog(settings.database_url)
-    log.migrate()
-    log.dispose()
+    with _database(args, create=True) as log:
+        log.migrate()
     if settings.dev_key:
         print("OBS: EKBIST_JWT_KEY saknas; en lokal demonyckel i .ekbist/jwt-nyckel används.", file=sys.stderr)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    for noisy in ("sqlalchemy", "alembic", "httpx", "uvicorn.access"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from beslutslogg import shown_url
+
     print(
-        f"ekbist på http://{args.host}:{args.port}/ (OpenAPI: /docs), beslutslogg: "
-        f"{settings.database_url.split('@')[-1]}",
+        f"ekbist på http://{args.host}:{args.port}/ (OpenAPI: /docs), {args.workers} processer, "
+        f"beslutslogg: {shown_url(settings.database_url)}",
         flush=True,
     )
     uvicorn.run(
@@ -45,7 +83,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         access_log=False,
-        log_level="warning",
+        log_config=LOGGING,  # applied in every worker process, not only this one
         factory=False,
     )
     return 0
@@ -58,16 +96,14 @@ def cmd_token(args: argparse.Namespace) -> int:
     try:
         token = issue(settings, anvandare=args.anvandare, roll=args.roll, kommun=args.kommun, hours=args.timmar)
     except ValueError as exc:
-        raise InputError([Problem("--roll", str(exc))]) from None
+        raise UsageError(f"--roll: {exc}") from None
     print(token)
     return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from beslutslogg import DecisionLog
-
-    log = DecisionLog(_settings(args).database_url)
-    count, problems = log.verify()
+    with _database(args) as log:
+        count, problems = log.verify()
     if problems:
         print(f"Beslutsloggen är INTE intakt ({count} beslut kontrollerade):")
         for p in problems:
@@ -78,34 +114,28 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-
-    from api._rules import BundleProvider
-    from api.app import HttpError, replay
-    from beslutslogg import DecisionLog
+    import engine
+    from beslutslogg.omprovning import replay
 
     settings = _settings(args)
-    log = DecisionLog(settings.database_url)
-    record = log.get(args.id)
-    if record is None:
-        raise InputError([Problem("ID", f"beslutet {args.id} finns inte i beslutsloggen")])
-    rules = BundleProvider(settings.rule_root, log)
-
-    def compute(bundle: Any, indata: Any) -> dict[str, Any]:
-        from decimal import Decimal
-
-        from ssbtek import parse_response
-
-        overrides = {"jamforelsetal": Decimal(str(indata["jamforelsetal"]))} if indata.get("jamforelsetal") else {}
-        agency = {p: parse_response(x.encode(), p) for p, x in (indata.get("ssbtek") or {}).items()} or None
-        result: dict[str, Any] = bundle.calculate(indata["ansokan"], overrides=overrides, agency=agency).to_dict()
-        return result
-
-    try:
-        out = replay(record, rules, compute)
-    except HttpError as exc:
-        print(f"ekbist: {exc.body}", file=sys.stderr)
-        return 1
-    log.log_access(anvandare="cli", roll="revisor", kommun=record.kommun, beslut_id=record.id, handling="omprova")
+    with _database(args) as log:
+        record = log.get(args.id)
+        if record is None:
+            raise UsageError(f"beslutet {args.id} finns inte i beslutsloggen")
+        files = log.bundle_files(record.regelverk_hash)
+        if files is None:
+            raise Unavailable(
+                f"regelverket {record.regelverk_hash} saknas i beslutsloggen (kör ekbist revision verifiera)"
+            )
+        today = engine.load_bundle(settings.rule_root or engine.default_root())
+        out = replay(record, engine.load_bundle_from_files(files), today)
+        log.log_access(
+            anvandare=f"cli:{getpass.getuser()}",
+            roll="revisor",
+            kommun=record.kommun,
+            beslut_id=record.id,
+            handling="omprova",
+        )
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
@@ -131,7 +161,12 @@ def register(sub: Any) -> None:
     p = sub.add_parser("serve", help="starta API:t (OpenAPI på /docs)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1, help="antal processer (standard 1)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=min(len(os.sched_getaffinity(0)), 8),
+        help="antal serverprocesser (standard: en per processorkärna, högst 8)",
+    )
     p.add_argument("--databas", metavar="URL", help="sqlite:///... eller postgresql://... (annars EKBIST_DATABASE_URL)")
     p.set_defaults(func=cmd_serve)
 

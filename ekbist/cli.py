@@ -21,15 +21,12 @@ import engine
 from ekbist import _agency as agency_data
 from ekbist import golden
 from ekbist._documents import read_document
+from ekbist._errors import Unavailable, UsageError
 from ekbist._server_cli import register as register_server
 from ekbist._ssbtek_cli import register as register_ssbtek
 from explain import render_text
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
-
-
-class UsageError(Exception):
-    """A command-line argument that cannot be used (exit status 2)."""
 
 
 def _print_problems(title: str, problems: Sequence[object]) -> None:
@@ -180,7 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except engine.InputError as exc:
-        _print_problems("Ansökan kan inte beräknas:", exc.problems)
+        title = "Ansökan kan inte beräknas:" if args.kommando == "berakna" else f"ekbist {args.kommando}:"
+        _print_problems(title, exc.problems)
         if any("'jamforelsetal'" in p.message for p in exc.problems):
             print(
                 "Förhandsberäkning innan jämförelsetalet är inmatat: ekbist berakna FIL --jamforelsetal TAL "
@@ -194,6 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"ekbist: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except Unavailable as exc:
+        print(f"ekbist: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except engine.EvaluationError as exc:
         print(f"Fel i regelfilerna vid beräkningen: {exc}", file=sys.stderr)
         return EXIT_INPUT

@@ -396,7 +396,8 @@ class Result:
         out["avvikelser"] = self.avvikelser
         out.update(self.extra)
         out["normer"] = self.norms
-        out["avsnitt"] = self.sections
+        # A list, not a mapping: the order is the explanation's, and stored JSON sorts mapping keys.
+        out["avsnitt"] = [{"id": k, "titel": v} for k, v in self.sections.items()]
         out["trace"] = self.trace
         if self.protected:
             out = _without_location(out)

@@ -9,7 +9,7 @@ and all problems are reported at once so that a caseworker can fix them in one g
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -452,8 +452,13 @@ def field_path(loc: tuple[int | str, ...]) -> str:
 
 
 def problems_from_validation(exc: ValidationError, prefix: str = "") -> list[Problem]:
+    return problems_from_errors(exc.errors(include_url=False), prefix)
+
+
+def problems_from_errors(errors: Iterable[Mapping[str, Any]], prefix: str = "") -> list[Problem]:
+    """pydantic's error dicts as problems a person can read, naming the field."""
     problems: list[Problem] = []
-    for err in exc.errors(include_url=False):
+    for err in errors:
         path = field_path(tuple(err["loc"]))
         if "personnummer" in path:
             err = {**err, "input": "(dolt)"}  # never repeat a personnummer

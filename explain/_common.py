@@ -51,7 +51,10 @@ def severity_sv(value: str) -> str:
 
 def sections_in_order(result: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Sections as the rule bundle lists them, then any others found in the trace."""
-    titles: Mapping[str, str] = result.get("avsnitt", {}) or {}
+    listed = result.get("avsnitt") or []
+    if isinstance(listed, Mapping):  # results stored before the list form
+        listed = [{"id": k, "titel": v} for k, v in listed.items()]
+    titles = {str(s["id"]): str(s["titel"]) for s in listed}
     order = list(titles)
     for e in result.get("trace", []):
         s = e.get("avsnitt")

@@ -143,6 +143,10 @@ def test_normer_and_regelverk(client: Any) -> None:
     }
     assert "Statistiska centralbyrån" in later["riksnorm.vuxna.ensamstaende"]["saknas"]
     assert client.get("/v1/normer", params={"datum": "2026-13-01"}, headers=auth("regelforvaltare")).status_code == 422
+    r = client.get("/v1/normer", headers=auth("regelforvaltare"))
+    assert r.status_code == 422 and r.json() == {
+        "fel": [{"falt": "datum", "meddelande": "fältet saknas men är obligatoriskt"}]
+    }
 
 
 def test_api_keys(db_url: str, rule_copy: Path) -> None:  # noqa: F811

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,6 +107,23 @@ def test_cli_replay(log: DecisionLog, db_url: str, capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert "identiskt resultat" in out and "samma belopp som i beslutet" in out
     assert main(["omprova", "finns-inte", "--databas", db_url]) == 2
+    assert "beslutet finns-inte finns inte" in capsys.readouterr().err
+    # The CLI's replay is the access log's too, under the person running it.
+    assert [a["handling"] for a in log.access_log(ident)] == ["omprova"]
+
+
+def test_cli_without_a_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "ingen.sqlite3"
+    assert main(["revision", "verifiera", "--databas", f"sqlite:///{missing}"]) == 1
+    assert "ingen beslutslogg" in capsys.readouterr().err and not missing.exists()
+    assert main(["omprova", "x", "--databas", "postgresql://u:hemligt@127.0.0.1:1/x?connect_timeout=2"]) == 1
+    err = capsys.readouterr().err
+    assert "beslutsloggen nås inte" in err and "hemligt" not in err and "Traceback" not in err
+    assert main(["revision", "verifiera", "--databas", "mysql://u:hemligt@x/db"]) == 2
+    err = capsys.readouterr().err
+    assert "sqlite:///" in err and "hemligt" not in err
+    assert main(["serve", "--workers", "0", "--databas", f"sqlite:///{missing}"]) == 2
+    assert main(["token", "--roll", "kung", "--kommun", "0180"]) == 2
 
 
 def test_sql_logging_never_shows_parameters(db_url: str, caplog: pytest.LogCaptureFixture) -> None:  # noqa: F811

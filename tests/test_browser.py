@@ -1,0 +1,149 @@
+"""The explanation page in headless Chromium (Debian's package), opened from a link as a caseworker would.
+
+Expected figures are the statute's: sambor in March 2026 get 7 100 + 1 410 = 8 510 kr riksnorm
+(SoF 2025:468 12 kap. 2 §), costs 9 800 + 450 = 10 250, behov 18 760, incomes 9 200 + 8 100 = 17 300,
+försörjningsstöd 18 760 − 17 300 = 1 460 kr.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+
+from tests.api_helpers import auth
+from tests.conftest import ROOT
+from tests.server_helpers import Server, running_server
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+APPLICATION = {
+    "period": "2026-03",
+    "hushall": [
+        {"id": "anna", "roll": "sokande", "fodd": "1985-02-01", "personnummer": "198502011235"},
+        {"id": "bo", "roll": "medsokande", "fodd": "1990-01-01", "personnummer": "199001012344"},
+    ],
+    "inkomster": [
+        {"person": "anna", "typ": "sjukpenning", "belopp": 9200},
+        {"person": "bo", "typ": "a_kassa", "belopp": 8100},
+    ],
+    "kostnader": [{"typ": "boende", "belopp": 9800}, {"typ": "hushallsel", "belopp": 450}],
+}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    work = tmp_path_factory.mktemp("browser")
+    with running_server(f"sqlite:///{work / 'beslut.sqlite3'}", work) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium saknas: kör scripts/ensure-services (installerar Debians paket chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+def _decision(server: Server) -> tuple[str, dict[str, Any]]:
+    answers = {
+        p: (ROOT / "exempel" / "ssbtek" / f"svar-{p}-2026-03.xml").read_text(encoding="utf-8") for p in ("anna", "bo")
+    }
+    body = {
+        "ansokan": APPLICATION,
+        "ssbtek": answers,
+        "beslut": {"utfall": "beviljat", "belopp": 1460, "motivering": "Behovet täcks inte av inkomsterna."},
+    }
+    r = httpx.post(server.url + "/v1/beslut", json=body, headers=auth("handlaggare"), timeout=30)
+    assert r.status_code == 201, r.text
+    created = r.json()
+    link = httpx.post(f"{server.url}/v1/beslut/{created['id']}/lank", headers=auth("handlaggare")).json()["url"]
+    return server.url + link, created
+
+
+def _text(page: Any, selector: str) -> str:
+    return str(page.inner_text(selector)).replace("\u00a0", " ").strip()
+
+
+def test_explanation_page_shows_the_key_figures(server: Server, browser: Any, tmp_path: Path) -> None:
+    url, created = _decision(server)
+    page = browser.new_page(viewport={"width": 1024, "height": 800})
+    response = page.goto(url)
+    assert response is not None and response.status == 200
+    assert page.title().startswith("Beräkningsunderlag")
+
+    figures = {
+        "#riksnorm": "8 510 kr",
+        "#skaliga_kostnader": "10 250 kr",
+        "#behov": "18 760 kr",
+        "#inkomster": "17 300 kr",
+        "#forsorjningsstod": "1 460 kr",
+        "#beslutat-belopp": "1 460 kr",
+    }
+    for selector, expected in figures.items():
+        assert page.is_visible(selector), selector
+        assert _text(page, selector) == expected, selector
+    assert _text(page, "#utfall") == "Beviljat"
+
+    headings = [h.split(" (")[0] for h in page.locator("h2").all_inner_texts()]
+    assert headings.index("Riksnorm") < headings.index("Inkomster") < headings.index("Beräkning")  # as read in order
+
+    body = str(page.inner_text("body")).replace("\u00a0", " ")
+    assert "12 kap. 2 § socialtjänstförordningen (2025:468)" in body  # the riksnorm's paragraph, 2026
+    assert "Bostadsbidrag" in body and "CSN" in body  # deviations from the agency answers
+    assert created["regelverk"]["hash"] in body  # the rule version that computed it
+    assert "198502011235" not in body and "199001012344" not in body  # personnummer masked
+    # Fits the window: no sideways scrolling on a normal screen.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    # The screenshot really shows the main figure: its box holds dark text on a light background.
+    shot = Image.open(io.BytesIO(page.screenshot(full_page=True))).convert("L")
+    (tmp_path / "forklaring.png").write_bytes(page.screenshot(full_page=True))
+    box = page.locator("#forsorjningsstod").bounding_box()
+    assert box is not None and box["width"] > 20 and box["height"] > 10
+    region = shot.crop((int(box["x"]), int(box["y"]), int(box["x"] + box["width"]), int(box["y"] + box["height"])))
+    dark = sum(1 for v in region.getdata() if v < 100)
+    assert dark > 30, "the figure's box is blank in the screenshot"
+    assert len(set(shot.getdata())) > 8 and shot.height > 800  # a whole page, not a blank or error pane
+    page.close()
+
+
+def test_explanation_page_prints(server: Server, browser: Any) -> None:
+    url, _ = _decision(server)
+    page = browser.new_page()
+    page.goto(url)
+    page.emulate_media(media="print")
+    assert _text(page, "#forsorjningsstod") == "1 460 kr"
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") <= 4
+    page.close()
+
+
+def test_link_expires_with_its_decision(server: Server, browser: Any) -> None:
+    url, _ = _decision(server)
+    other, _ = _decision(server)
+    token = url.split("lank=")[1]
+    page = browser.new_page()
+    response = page.goto(other.split("?")[0] + "?lank=" + token)  # a link opens only its own decision
+    assert response is not None and response.status == 403
+    assert "riksnorm" not in str(page.inner_text("body")).lower()
+    page.close()
