@@ -1,5 +1,5 @@
 # Two commands on a fresh machine:
-#   make demo   – compute the bundled example applications and print their explanations
+#   make demo   – compute the bundled examples, print their explanations, record them as decisions (SQLite)
 #   make test   – lint, type-check, run every test (golden cases, properties, CLI, API)
 PY ?= $(shell scripts/find-python)
 VENV := .venv
@@ -19,6 +19,8 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	@for f in exempel/*.yaml; do echo "### $$f"; $(BIN)/ekbist berakna "$$f" || exit $$?; echo; done
+	@echo "### Exemplen som beslut i beslutsloggen (ekbist serve, SQLite), omprövade och verifierade"
+	@$(BIN)/python scripts/demo_beslut.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -318,18 +318,29 @@ def create_app(settings: Settings, *, decision_log: DecisionLog | None = None) -
     def regelverk(authorization: str | None = Header(None), x_api_key: str | None = Header(None)) -> dict[str, Any]:
         require(who(authorization, x_api_key), "lasa_regler")
         current = rules.current()
-        start, end = current.validity()
-        versions = {b["hash"]: {**b, "aktuell": False} for b in dlog.bundles()}
+
+        def describe(bundle: engine.RuleBundle) -> dict[str, Any]:
+            start, end = bundle.validity()
+            return {
+                "hash": bundle.hash,
+                "id": bundle.id,
+                "version": bundle.version,
+                "giltighet": {"fran": start.isoformat() if start else None, "till": end.isoformat() if end else None},
+                "regler": len(bundle.rules),
+                "normer": len(bundle.norms),
+                "kontroller": len(bundle.controls.controls) if bundle.controls else 0,
+            }
+
+        versions: dict[str, dict[str, Any]] = {}
+        for stored in dlog.bundles():
+            bundle = current if stored["hash"] == current.hash else rules.by_hash(stored["hash"])
+            described = describe(bundle) if bundle is not None else {}
+            versions[stored["hash"]] = {**stored, **described, "aktuell": stored["hash"] == current.hash}
         versions[current.hash] = {
-            **versions.get(current.hash, {"forst_anvand": None}),
-            "hash": current.hash,
-            "id": current.id,
-            "version": current.version,
+            "forst_anvand": None,
+            **versions.get(current.hash, {}),
+            **describe(current),
             "aktuell": True,
-            "giltighet": {"fran": start.isoformat() if start else None, "till": end.isoformat() if end else None},
-            "regler": len(current.rules),
-            "normer": len(current.norms),
-            "kontroller": len(current.controls.controls) if current.controls else 0,
         }
         return {"regelverk": sorted(versions.values(), key=lambda v: (not v["aktuell"], str(v.get("forst_anvand"))))}
 
@@ -458,13 +469,14 @@ def create_app(settings: Settings, *, decision_log: DecisionLog | None = None) -
         summary="En länk (15 minuter) till beslutets förklaringssida, att öppna i en webbläsare",
     )
     def lank(
-        beslut_id: str, authorization: str | None = Header(None), x_api_key: str | None = Header(None)
+        request: Request, beslut_id: str, authorization: str | None = Header(None), x_api_key: str | None = Header(None)
     ) -> dict[str, str]:
         p = who(authorization, x_api_key)
         record = record_or_404(beslut_id)
         may_read(p, record.kommun, record.id)
         token = issue(settings, anvandare=p.anvandare, roll=p.roll, kommun=p.kommun, hours=0.25, beslut=record.id)
-        return {"url": f"/v1/beslut/{record.id}/forklaring?lank={token}"}
+        path = f"/v1/beslut/{record.id}/forklaring?lank={token}"
+        return {"url": path, "adress": str(request.base_url).rstrip("/") + path}
 
     @app.get(
         "/v1/beslut/{beslut_id}/forklaring",

@@ -111,7 +111,10 @@ def test_replay_after_rules_change(client: Any, rule_copy: Path) -> None:  # noq
     assert today["samma_regelverk"] is False and today["resultat"]["riksnorm"] == 5270
     assert {d["falt"] for d in today["skillnader_mot_beslutet"]} == {"riksnorm", "behov", "forsorjningsstod"}
     versions = client.get("/v1/regelverk", headers=auth("regelforvaltare")).json()["regelverk"]
-    assert len(versions) == 2 and versions[0]["aktuell"] is True
+    assert len(versions) == 2 and versions[0]["aktuell"] is True and versions[1]["aktuell"] is False
+    assert versions[1]["hash"] == first["regelverk"]["hash"] and versions[1]["forst_anvand"]
+    for v in versions:  # both, the stored one too, with the months their amounts cover
+        assert v["giltighet"]["fran"] == "2025-01-01" and v["regler"] > 0 and v["normer"] > 0
 
 
 def test_explanation_page_by_token_and_by_link(client: Any) -> None:

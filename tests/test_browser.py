@@ -76,8 +76,9 @@ def _decision(server: Server) -> tuple[str, dict[str, Any]]:
     r = httpx.post(server.url + "/v1/beslut", json=body, headers=auth("handlaggare"), timeout=30)
     assert r.status_code == 201, r.text
     created = r.json()
-    link = httpx.post(f"{server.url}/v1/beslut/{created['id']}/lank", headers=auth("handlaggare")).json()["url"]
-    return server.url + link, created
+    link = httpx.post(f"{server.url}/v1/beslut/{created['id']}/lank", headers=auth("handlaggare")).json()
+    assert link["adress"] == server.url + link["url"]  # ready to paste into a browser
+    return link["adress"], created
 
 
 def _text(page: Any, selector: str) -> str:

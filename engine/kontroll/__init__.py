@@ -99,7 +99,9 @@ class ControlSet:
                     slim = {a: f[a] for a in attrs}
                     slim["fakta"] = f["fakta"]
                     sent.append(slim)
-            hits = {(cid, index[j]) for cid, j in ruleset.evaluate(sent)}
+            # No fact of a kind any control is about (an application without agency data, say):
+            # nothing can match, so the Rete session is not opened at all.
+            hits = {(cid, index[j]) for cid, j in ruleset.evaluate(sent)} if sent else set()
         order = {c.spec.id: n for n, c in enumerate(controls)}
         return [(by_id[cid], i) for cid, i in sorted(hits, key=lambda h: (h[1], order[h[0]]))]
 
