@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import FastAPI, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
@@ -215,26 +216,29 @@ def create_app(settings: Settings, *, decision_log: DecisionLog | None = None) -
         except orjson.JSONDecodeError as exc:
             raise HttpError(422, {"fel": [{"falt": "", "meddelande": f"ogiltig JSON: {exc}"}]}) from None
 
-    def agency_for(
-        bundle: engine.RuleBundle, ansokan: Any, body: _Common
-    ) -> tuple[dict[str, Any] | None, dict[str, str]]:
-        from ssbtek import parse_response
-
+    async def stored_input(ansokan: Any, body: _Common) -> dict[str, Any]:
+        """The input as the decision log keeps it: the application, each SSBTEK answer as it came,
+        and for each adult whose fetch got no answer, why; so that replay needs no agency."""
+        indata: dict[str, Any] = {"ansokan": ansokan}
         answers: dict[str, str] = dict(body.ssbtek or {})
+        failures: dict[str, dict[str, str]] = {}
         if body.hamta_ssbtek:
-            answers.update(_fetch(ansokan))
-        if not answers:
-            return None, {}
-        app_model, _ = engine.parse_application(ansokan)
-        known = {p.id for p in app_model.hushall}
-        unknown = [p for p in answers if p not in known]
-        if unknown:
-            raise HttpError(
-                422, {"fel": [{"falt": f"ssbtek.{u}", "meddelande": f"'{u}' finns inte i hushall"} for u in unknown]}
-            )
-        return {pid: parse_response(xml.encode("utf-8"), pid) for pid, xml in answers.items()}, answers
+            # A blocking SOAP call with retries: off the event loop, so other requests go on.
+            fetched, failures = await run_in_threadpool(_fetch, ansokan, set(answers))
+            answers.update(fetched)
+        if answers:
+            app_model, _ = engine.parse_application(ansokan)
+            known = {p.id for p in app_model.hushall}
+            unknown = [p for p in answers if p not in known]
+            if unknown:
+                problems = [{"falt": f"ssbtek.{u}", "meddelande": f"'{u}' finns inte i hushall"} for u in unknown]
+                raise HttpError(422, {"fel": problems})
+            indata["ssbtek"] = answers
+        if failures:
+            indata["ssbtek_ej_svar"] = failures
+        return indata
 
-    def _fetch(ansokan: Any) -> dict[str, str]:
+    def _fetch(ansokan: Any, given: set[str]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
         from ssbtek.source import SoapConfig, SoapSource, TransportFailure
 
         if not settings.ssbtek_url:
@@ -242,18 +246,30 @@ def create_app(settings: Settings, *, decision_log: DecisionLog | None = None) -
                 422, {"fel": [{"falt": "hamta_ssbtek", "meddelande": "ingen SSBTEK-tjänst är konfigurerad"}]}
             )
         app_model, facts = engine.parse_application(ansokan)
-        source = SoapSource(SoapConfig.from_env(settings.ssbtek_url))
-        out: dict[str, str] = {}
+        try:
+            config = SoapConfig.from_env(settings.ssbtek_url)
+        except ValueError as exc:  # the server's settings, not the caller's input
+            raise HttpError(503, {"fel": f"SSBTEK-inställningarna är felaktiga: {exc}"}) from None
+        source = SoapSource(config)
+        answers: dict[str, str] = {}
+        failures: dict[str, dict[str, str]] = {}
         try:
             for p in app_model.hushall:
-                if p.roll != "barn" and p.personnummer:
-                    try:
-                        out[p.id] = source.fetch_raw(p.personnummer, facts.period).decode("utf-8", errors="replace")
-                    except TransportFailure:
-                        continue  # no answer: the adult gets UPPGIFT_SAKNAS for every source
+                if p.roll == "barn" or p.id in given:
+                    continue
+                if not p.personnummer:
+                    failures[p.id] = {
+                        "felkod": "PERSONNUMMER",
+                        "meddelande": "personnummer saknas; SSBTEK kan inte frågas",
+                    }
+                    continue
+                try:
+                    answers[p.id] = source.fetch_raw(p.personnummer, facts.period).decode("utf-8", errors="replace")
+                except TransportFailure as exc:  # no answer: UPPGIFT_SAKNAS for every source, never zero
+                    failures[p.id] = {"felkod": "TRANSPORT", "meddelande": str(exc)}
         finally:
             source.close()
-        return out
+        return answers, failures
 
     def record_or_404(ident: str) -> Record:
         record = dlog.get(ident) if len(ident) <= 64 else None
@@ -303,15 +319,10 @@ def create_app(settings: Settings, *, decision_log: DecisionLog | None = None) -
             body = BerakningBody.model_validate(data)
         except ValidationError as exc:
             raise _validation(exc) from None
-        bundle = rules.current()
-        agency, _ = agency_for(bundle, body.ansokan, body)
-        overrides = {}
+        indata = await stored_input(body.ansokan, body)
         if body.jamforelsetal is not None:
-            try:
-                overrides["jamforelsetal"] = Decimal(str(body.jamforelsetal))
-            except InvalidOperation:
-                raise HttpError(422, {"fel": [{"falt": "jamforelsetal", "meddelande": "ogiltigt tal"}]}) from None
-        result = bundle.calculate(body.ansokan, overrides=overrides, agency=agency).to_dict()
+            indata["jamforelsetal"] = body.jamforelsetal
+        result = compute_stored(rules.current(), indata)
         return ORJSONResponse(result)
 
     @app.get("/v1/regelverk", tags=["regler"], summary="Kända regelversioner med hash och giltighet")
@@ -409,10 +420,7 @@ def create_app(settings: Settings, *, decision_log: DecisionLog | None = None) -
                 },
             )
         bundle = rules.current()
-        _, answers = agency_for(bundle, body.ansokan, body)
-        indata: dict[str, Any] = {"ansokan": body.ansokan}
-        if answers:
-            indata["ssbtek"] = answers
+        indata = await stored_input(body.ansokan, body)
         result = compute_stored(bundle, indata)
         record = dlog.append(
             kommun=p.kommun,

@@ -18,15 +18,23 @@ CONTRACT = ("riksnorm", "skaliga_kostnader", "behov", "inkomster", "forsorjnings
 
 def compute_stored(bundle: engine.RuleBundle, indata: Mapping[str, Any]) -> dict[str, Any]:
     """Compute a decision's stored input (application, SSBTEK answers as received, preview values)."""
-    from ssbtek import parse_response
-
     overrides = {}
     if indata.get("jamforelsetal") is not None:
         overrides["jamforelsetal"] = Decimal(str(indata["jamforelsetal"]))
-    answers: Mapping[str, str] = indata.get("ssbtek") or {}
-    agency = {pid: parse_response(xml.encode("utf-8"), pid) for pid, xml in answers.items()} or None
+    agency = agency_data(indata)
     result: dict[str, Any] = bundle.calculate(indata["ansokan"], overrides=overrides, agency=agency).to_dict()
     return result
+
+
+def agency_data(indata: Mapping[str, Any]) -> dict[str, engine.PersonAgencyData] | None:
+    """The stored answers parsed, and every adult whose fetch got no answer marked as such."""
+    from ssbtek import parse_response
+
+    answers: Mapping[str, str] = indata.get("ssbtek") or {}
+    agency = {pid: parse_response(xml.encode("utf-8"), pid) for pid, xml in answers.items()}
+    for pid, why in (indata.get("ssbtek_ej_svar") or {}).items():
+        agency[pid] = engine.PersonAgencyData.unavailable(pid, why["felkod"], why["meddelande"])
+    return agency or None
 
 
 def replay(record: Record, decided_with: engine.RuleBundle, today: engine.RuleBundle) -> dict[str, Any]:
@@ -66,4 +74,4 @@ def replay(record: Record, decided_with: engine.RuleBundle, today: engine.RuleBu
     }
 
 
-__all__ = ["CONTRACT", "compute_stored", "replay"]
+__all__ = ["CONTRACT", "agency_data", "compute_stored", "replay"]
