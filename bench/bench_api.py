@@ -20,7 +20,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
@@ -31,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from api._auth import issue  # noqa: E402
 from api._settings import Settings  # noqa: E402
 from beslutslogg import DecisionLog  # noqa: E402
+from ekbist._process import running_server  # noqa: E402
 
 KEY = "bench-" + "k" * 40
 HOUSEHOLD = {
@@ -66,14 +66,6 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer {token}"
 wrk.body = [==[{body}]==]
 """
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def parse_wrk(out: str) -> dict[str, float]:
@@ -117,29 +109,9 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="ekbist-bench-"))
     db_url = args.databas or f"sqlite:///{work / 'beslut.sqlite3'}"
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "EKBIST_DATABASE_URL": db_url, "EKBIST_JWT_KEY": KEY, "EKBIST_DATADIR": str(work)}
-    ekbist = Path(sys.executable).with_name("ekbist")
-    server = subprocess.Popen(
-        [str(ekbist), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        else:
-            print("servern blev inte redo", file=sys.stderr)
-            return 1
+    with running_server("--workers", str(args.workers), env=env) as server:
+        url = server.url
         token = issue(Settings(database_url=db_url, jwt_key=KEY), anvandare="bench", roll="handlaggare", kommun="0180")
         check = httpx.post(url + "/v1/berakningar", json=HOUSEHOLD, headers={"Authorization": f"Bearer {token}"})
         check.raise_for_status()
@@ -158,10 +130,6 @@ def main() -> int:
         stored, problems = log.verify()
         acknowledged = int(decide["requests"] - decide["fel"])
         log.dispose()
-    finally:
-        os.killpg(server.pid, 15)
-        server.wait(30)
-
     print(f"ekbist API på {platform.node()}: {os.cpu_count()} kärnor, Python {platform.python_version()}")
     print(f"{args.klienter} samtidiga klienter (wrk), {args.workers} serverprocesser, {args.sekunder} s per mätning")
     runs = (

@@ -8,12 +8,8 @@ stops the server. What a caseworker and an auditor would do with curl (README), 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -24,32 +20,20 @@ sys.path.insert(0, str(ROOT))
 from api import Settings  # noqa: E402
 from api._auth import issue  # noqa: E402
 from ekbist._documents import read_document  # noqa: E402
+from ekbist._process import EKBIST, running_server  # noqa: E402
 
 
 def main() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    ekbist = Path(sys.executable).with_name("ekbist")
-    server = subprocess.Popen(
-        [str(ekbist), "serve", "--port", str(port), "--workers", "1"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None:
-                print("ekbist serve startade inte; kör det själv för att se varför", file=sys.stderr)
-                return 1
-            time.sleep(0.1)
+        return record_examples()
+    except RuntimeError as exc:  # the server did not start
+        print(f"{exc}; kör .venv/bin/ekbist serve själv för att se varför", file=sys.stderr)
+        return 1
+
+
+def record_examples() -> int:
+    with running_server("--workers", "1") as server:
+        url = server.url
         settings = Settings.from_env()
         handlaggare = {
             "Authorization": "Bearer " + issue(settings, anvandare="demo", roll="handlaggare", kommun="0180")
@@ -72,10 +56,7 @@ def main() -> int:
             replay = httpx.post(f"{url}/v1/beslut/{ident}/omprovning", headers=revisor, timeout=30).json()
             same = "identisk" if replay["identisk"] else "AVVIKER"
             print(f"  {path.name:48s} {amount:>7,} kr  beslut {ident}  omprövning: {same}".replace(",", " "))
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(30)
-    return subprocess.call([str(ekbist), "revision", "verifiera"], cwd=ROOT)
+    return subprocess.call([str(EKBIST), "revision", "verifiera"], cwd=ROOT)
 
 
 if __name__ == "__main__":

@@ -5,25 +5,15 @@ from __future__ import annotations
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from beslutslogg import DecisionLog
-from tests.api_helpers import APP, DECISION, auth, pg_database
+from tests.api_helpers import APP, DECISION, auth, db_url  # noqa: F401
 from tests.server_helpers import EKBIST, running_server, server_env
 
 WRITERS = 8
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'beslut.sqlite3'}"
-    else:
-        yield from pg_database()
 
 
 def _burst(url: str, acked: list[str], stop: threading.Event, errors: list[str]) -> None:
@@ -44,7 +34,7 @@ def _burst(url: str, acked: list[str], stop: threading.Event, errors: list[str])
             acked.append(r.json()["id"])
 
 
-def test_acknowledged_decisions_survive_sigkill(db_url: str, tmp_path: Path) -> None:
+def test_acknowledged_decisions_survive_sigkill(db_url: str, tmp_path: Path) -> None:  # noqa: F811
     acked: list[str] = []
     errors: list[str] = []
     stop = threading.Event()
