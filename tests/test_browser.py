@@ -122,9 +122,9 @@ def test_explanation_page_shows_the_key_figures(server: Server, browser: Any, tm
     box = page.locator("#forsorjningsstod").bounding_box()
     assert box is not None and box["width"] > 20 and box["height"] > 10
     region = shot.crop((int(box["x"]), int(box["y"]), int(box["x"] + box["width"]), int(box["y"] + box["height"])))
-    dark = sum(1 for v in region.getdata() if v < 100)
+    dark = sum(1 for v in region.tobytes() if v < 100)
     assert dark > 30, "the figure's box is blank in the screenshot"
-    assert len(set(shot.getdata())) > 8 and shot.height > 800  # a whole page, not a blank or error pane
+    assert len(set(shot.tobytes())) > 8 and shot.height > 800  # a whole page, not a blank or error pane
     page.close()
 
 
