@@ -247,7 +247,11 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
         for a, b in _overlaps(n.varden):
             ld.problem(file, ("normer", i, "varden", b, "giltig_fran"), f"värdet överlappar varden[{a}] för samma norm")
         norms[n.id] = load_norm(n, file, i, lambda k: render_source(k, statutes), _reporter(ld, file, i))
-    compile_derivations(norms, lambda nd, path, msg: ld.problem(nd.file, ("normer", nd.index, *path), msg))
+    compile_derivations(
+        norms,
+        lambda nd, path, msg: ld.problem(nd.file, ("normer", nd.index, *path), msg),
+        some_files_broken=ld.broken_norm_files,
+    )
 
     rules: dict[str, RuleDef] = {}
     for file, i, r in rule_specs:

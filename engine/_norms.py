@@ -122,8 +122,13 @@ class _DerivationNames:
 
 
 def compile_derivations(
-    norms: Mapping[str, NormDef], report: Callable[[NormDef, tuple[str | int, ...], str], None]
+    norms: Mapping[str, NormDef],
+    report: Callable[[NormDef, tuple[str | int, ...], str], None],
+    *,
+    some_files_broken: bool = False,
 ) -> None:
+    """Compile each ``harleds``; with norm files that failed to load, a missing source is not
+    reported again (it is most likely in the broken file, already reported with its line)."""
     names = _DerivationNames(norms)
     for nd in norms.values():
         for vi, e in enumerate(nd.entries):
@@ -133,7 +138,8 @@ def compile_derivations(
             where: tuple[str | int, ...] = ("varden", vi, "harleds")
             src = norms.get(h.fran)
             if src is None:
-                report(nd, (*where, "fran"), f"normen '{h.fran}' finns inte")
+                if not some_files_broken:
+                    report(nd, (*where, "fran"), f"normen '{h.fran}' finns inte")
                 continue
             if src.spec.typ != nd.spec.typ and not (src.spec.typ != "tabell" and nd.spec.typ != "tabell"):
                 report(nd, (*where, "fran"), f"'{h.fran}' är {src.spec.typ}, men '{nd.spec.id}' är {nd.spec.typ}")

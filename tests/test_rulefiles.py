@@ -54,6 +54,20 @@ def test_misspelt_key_is_refused_with_line(rule_root: Callable[[], Path]) -> Non
     assert p.key.endswith("giltig_tll") and "okänd nyckel" in p.message
 
 
+def test_one_mistake_in_a_norm_file_is_one_problem(rule_root: Callable[[], Path]) -> None:
+    """A policy officer entering the jämförelsetal with a wrong key sees that key, not a cascade
+    about the 2027 amounts whose reference values sit in the same (now unreadable) file."""
+    root = rule_root()
+    edit(
+        root,
+        "normer/riksnorm-2027.yaml",
+        "    varden: []\n",
+        "    varden:\n      - {giltig_fran: 2027-01-01, varde: 1.05, kalla: {utgivare: SCB}}\n",
+    )
+    [p] = problems(root)
+    assert p.file == "normer/riksnorm-2027.yaml" and "utgivare" in p.message + str(p)
+
+
 def test_cli_validera_reports_file_and_line(rule_root: Callable[[], Path], capsys: pytest.CaptureFixture[str]) -> None:
     root = rule_root()
     edit(root, RIKSNORM, "formel: antal_vuxna == 2", "formel: antal_vuxen == 2")
