@@ -128,7 +128,7 @@ class Compiled:
 
 
 _BINOPS: dict[type[ast.operator], str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
-_CMPOPS: dict[type[ast.cmpop], str] = {
+COMPARISONS: dict[type[ast.cmpop], str] = {
     ast.Eq: "==",
     ast.NotEq: "!=",
     ast.Lt: "<",
@@ -302,7 +302,7 @@ class _Compiler:
         left_fn, left_t = self.node(node.left, scope)
         steps: list[tuple[str, Fn]] = []
         for op_node, right in zip(node.ops, node.comparators, strict=True):
-            op = _CMPOPS.get(type(op_node))
+            op = COMPARISONS.get(type(op_node))
             if op is None:
                 raise self.fail(node, "otillåten jämförelse")
             if op in ("in", "not in"):

@@ -5,20 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-MONTH_SV = (
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
+from engine import Month
+
+
+def period_sv(period: str) -> str:
+    """``2026-03`` as ``mars 2026``, in the engine's words."""
+    return Month.parse(period).name_sv()
+
+
 ROLE_SV = {"sokande": "sökande", "medsokande": "medsökande", "barn": "barn"}
 SEVERITY_SV = {"info": "information", "kontrollera": "kontrollera", "utred": "utred"}
 

@@ -9,11 +9,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from explain._common import (
-    MONTH_SV,
     ROLE_SV,
     amount,
     kr,
     norm_sources,
+    period_sv,
     sections_in_order,
     severity_sv,
     visible_entries,
@@ -30,8 +30,6 @@ UTFALL_SV = {"beviljat": "Beviljat", "delvis": "Delvis beviljat", "avslag": "Avs
 
 def render_html(result: Mapping[str, Any], decision: Mapping[str, Any] | None = None) -> str:
     """The explanation page for a result, and for the decision recorded with it when given."""
-    period = str(result["period"])
-    year, month = period.split("-")
     norms = result.get("normer", {})
     sections = []
     for key, title in sections_in_order(result):
@@ -55,7 +53,7 @@ def render_html(result: Mapping[str, Any], decision: Mapping[str, Any] | None = 
             sections.append({"key": key, "titel": title, "rader": rows})
     return _ENV.get_template("forklaring.html").render(
         r=result,
-        period_sv=f"{MONTH_SV[int(month) - 1]} {year}",
+        period_sv=period_sv(str(result["period"])),
         personer=[{**p, "roll_sv": ROLE_SV.get(str(p["roll"]), p["roll"])} for p in result.get("hushall", [])],
         avsnitt=sections,
         avvikelser=[

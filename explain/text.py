@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from explain._common import (
-    MONTH_SV,
     amount,
     kr,
     norm_sources,
+    period_sv,
     person_line,
     sections_in_order,
     severity_sv,
@@ -52,10 +52,9 @@ def render_text(result: Mapping[str, Any]) -> str:
     """The whole beräkningsunderlag for one computed application."""
     out: list[str] = []
     period = str(result["period"])
-    year, month = period.split("-")
     out.append("BERÄKNINGSUNDERLAG – FÖRSÖRJNINGSSTÖD")
     out.append("=" * WIDTH)
-    out.append(f"Period:     {MONTH_SV[int(month) - 1]} {year} ({period})")
+    out.append(f"Period:     {period_sv(period)} ({period})")
     persons: Sequence[Mapping[str, Any]] = result.get("hushall", [])
     out.append("Hushåll:    " + "; ".join(person_line(p) for p in persons))
     rv = result["regelverk"]

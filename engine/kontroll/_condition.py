@@ -14,21 +14,15 @@ import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from engine._expression import FormulaError
+from engine._expression import COMPARISONS, FormulaError
 
 Op = Literal["==", "!=", "<", "<=", ">", ">="]
 _FLIP: dict[str, Op] = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _NEGATE: dict[str, Op] = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
-_AST_OPS: dict[type[ast.cmpop], Op] = {
-    ast.Eq: "==",
-    ast.NotEq: "!=",
-    ast.Lt: "<",
-    ast.LtE: "<=",
-    ast.Gt: ">",
-    ast.GtE: ">=",
-}
+# The formula language's comparisons, without membership (conditions compare one attribute).
+_AST_OPS = cast(dict[type[ast.cmpop], Op], {k: v for k, v in COMPARISONS.items() if v in _FLIP})
 _DURABLE = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 
 
