@@ -12,6 +12,8 @@ import engine
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+# Byte-identical copies of ../shared/exempel (checked when ../shared is present), so a clone anywhere tests them.
+SHARED_EXAMPLES = ROOT / "tests" / "golden" / "delade"
 
 
 @pytest.fixture(scope="session")

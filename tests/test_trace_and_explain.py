@@ -11,12 +11,12 @@ import yaml
 import engine
 from ekbist.cli import main
 from explain import render_text
-from tests.conftest import SHARED
+from tests.conftest import SHARED_EXAMPLES
 
 
 @pytest.fixture(scope="module")
 def example2(bundle: engine.RuleBundle) -> dict[str, object]:
-    case = yaml.safe_load((SHARED / "exempel" / "02-sambor-tva-barn-lon.yaml").read_text(encoding="utf-8"))
+    case = yaml.safe_load((SHARED_EXAMPLES / "02-sambor-tva-barn-lon.yaml").read_text(encoding="utf-8"))
     return bundle.calculate(case["ansokan"]).to_dict()
 
 
@@ -52,7 +52,7 @@ def test_explanation_lines_say_what_how_much_why_and_paragraph(example2: dict[st
 
 
 def test_cli_json_has_contract_fields_and_trace(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    src = SHARED / "exempel" / "01-ensamstaende-utan-inkomst.yaml"
+    src = SHARED_EXAMPLES / "01-ensamstaende-utan-inkomst.yaml"
     assert main(["berakna", str(src), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     for key in (
@@ -70,7 +70,7 @@ def test_cli_json_has_contract_fields_and_trace(tmp_path: Path, capsys: pytest.C
 
 
 def test_cli_text_is_the_explanation(capsys: pytest.CaptureFixture[str]) -> None:
-    src = SHARED / "exempel" / "03-jobbstimulans.yaml"
+    src = SHARED_EXAMPLES / "03-jobbstimulans.yaml"
     assert main(["berakna", str(src)]) == 0
     text = capsys.readouterr().out
     assert "Jobbstimulans för s: 25 % av lönen (lön 8\u00a0000 kr) räknas inte" in text
