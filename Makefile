@@ -1,12 +1,12 @@
 # Two commands on a fresh machine:
 #   make demo   – compute the bundled examples, print their explanations, record them as decisions (SQLite)
-#   make test   – lint, type-check, run every test (golden cases, properties, CLI, API)
+#   make test   – lint, type-check, run every test (golden cases, properties, CLI, API) with line coverage
 PY ?= $(shell scripts/find-python)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint typecheck docs bench bench-api clean
+.PHONY: demo test install lint typecheck docs bench bench-api bench-hostile clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -n "$(PY)" || { echo "ekbist needs Python 3.11 or 3.12 (python3.12 / python3.11 on PATH)"; exit 2; }
@@ -37,7 +37,7 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/ekbist validera
 	$(BIN)/ekbist testa tests/golden $(wildcard ../shared/exempel)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --cov --cov-report=term
 	$(BIN)/sphinx-build -q -W -b html docs docs/_build/html
 
 bench: $(STAMP)
@@ -47,5 +47,8 @@ bench: $(STAMP)
 bench-api: $(STAMP)
 	$(BIN)/python bench/bench_api.py
 
+bench-hostile: $(STAMP)
+	$(BIN)/python bench/bench_hostile.py
+
 clean:
-	rm -rf $(VENV) docs/_build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) docs/_build .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

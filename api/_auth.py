@@ -1,32 +1,56 @@
 """Who may do what: bearer tokens (JWT, HS256) or API keys; the kommun comes from the token.
 
-handlaggare: compute, record decisions, read and replay their own kommun's decisions.
-revisor: read and replay every kommun's decisions; write nothing.
+handlaggare: compute, record decisions, list, read, replay their own kommun's decisions.
+revisor: list, read and replay every kommun's decisions and read who read them; writes nothing.
 regelforvaltare: read rules and amounts, compute; no decisions.
-A link token (claim ``beslut``) opens one decision's explanation page and nothing else.
+A link token (claims ``beslut`` and ``jti``) opens one decision's explanation page and nothing else.
+
+Every token must carry a user (``sub``), a role, a four-digit ``kommun``, ``iat`` and ``exp``, and
+may live at most the configured maximum (12 hours by default): a ten-year token is refused even
+when its signature is good. The security schemes are FastAPI's own, so OpenAPI describes them.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import jwt
+from fastapi import Request, Security
+from fastapi.security import APIKeyHeader, APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 
-from api._settings import Settings
+from api._settings import KOMMUN, ROLES, Settings
 
-ROLES = ("handlaggare", "revisor", "regelforvaltare")
 ALGORITHM = "HS256"
+LEEWAY_S = 60
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "berakna": frozenset({"handlaggare", "regelforvaltare"}),
     "lasa_regler": frozenset({"handlaggare", "revisor", "regelforvaltare"}),
     "registrera_beslut": frozenset({"handlaggare"}),
     "lasa_beslut": frozenset({"handlaggare", "revisor"}),
+    "lista_beslut": frozenset({"handlaggare", "revisor"}),
     "omprova": frozenset({"handlaggare", "revisor"}),
+    "aterkrav": frozenset({"handlaggare", "revisor"}),
+    "lasa_atkomst": frozenset({"revisor"}),
 }
 ALL_KOMMUNER = frozenset({"revisor"})
+ACTION_SV = {
+    "berakna": "beräkna",
+    "lasa_regler": "läsa regler",
+    "registrera_beslut": "registrera beslut",
+    "lasa_beslut": "läsa beslut",
+    "lista_beslut": "lista beslut",
+    "omprova": "ompröva beslut",
+    "aterkrav": "beräkna återkrav",
+    "lasa_atkomst": "läsa åtkomstloggen",
+}
+
+bearer = HTTPBearer(auto_error=False, description="JWT (HS256) från ekbist token eller kommunens utfärdare")
+api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="API-nyckel för maskinklienter")
+link_param = APIKeyQuery(name="lank", auto_error=False, description="länktoken för en förklaringssida")
 
 
 class AuthError(Exception):
@@ -42,69 +66,127 @@ class Principal:
     roll: str
     kommun: str
     beslut: str | None = None  # a link token for one decision
+    lank_id: str | None = None
+
+    @property
+    def is_link(self) -> bool:
+        return self.beslut is not None
 
 
 def issue(
-    settings: Settings, *, anvandare: str, roll: str, kommun: str, hours: float = 8, beslut: str | None = None
+    settings: Settings,
+    *,
+    anvandare: str,
+    roll: str,
+    kommun: str,
+    hours: float = 8,
+    beslut: str | None = None,
+    jti: str | None = None,
 ) -> str:
+    """A signed token; raises ValueError (Swedish) for a role, kommun or lifetime the server would refuse."""
     if roll not in ROLES:
         raise ValueError(f"okänd roll '{roll}'; roller: {', '.join(ROLES)}")
+    if not KOMMUN.match(kommun):
+        raise ValueError(f"kommunkoden ska vara fyra siffror, inte '{kommun}'")
+    if not 0 < hours <= settings.token_max_hours:
+        raise ValueError(f"en token får gälla högst {settings.token_max_hours:g} timmar, inte {hours:g}")
+    if not anvandare or len(anvandare) > 200 or not anvandare.isprintable():
+        raise ValueError("användaren ska vara en vanlig text om högst 200 tecken")
     now = int(time.time())
     claims: dict[str, Any] = {
         "sub": anvandare,
         "roll": roll,
         "kommun": kommun,
         "iat": now,
-        "exp": now + int(hours * 3600),
+        "exp": now + max(1, int(hours * 3600)),
     }
     if beslut:
         claims["beslut"] = beslut
+        claims["jti"] = jti or str(uuid.uuid4())
     return jwt.encode(claims, settings.jwt_key, algorithm=ALGORITHM)
 
 
-def authenticate(
-    settings: Settings, authorization: str | None, api_key: str | None, link: str | None = None
-) -> Principal:
-    if api_key:
-        k = settings.api_keys.get(api_key)
-        if k is None:
-            raise AuthError(401, "okänd API-nyckel")
-        return Principal(k.anvandare, k.roll, k.kommun)
-    token = None
-    if authorization and authorization.lower().startswith("bearer "):
-        token = authorization[7:].strip()
-    elif link:
-        token = link
-    if not token:
-        raise AuthError(401, "inloggning krävs: Authorization: Bearer <token> eller X-API-Key")
+def decode(settings: Settings, token: str) -> Principal:
+    if len(token) > 4096:
+        raise AuthError(401, "ogiltig token")
     try:
         claims = jwt.decode(
-            token, settings.jwt_key, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "roll"]}
+            token,
+            settings.jwt_key,
+            algorithms=[ALGORITHM],
+            options={"require": ["exp", "iat", "sub", "roll", "kommun"]},
+            leeway=LEEWAY_S,
         )
     except jwt.ExpiredSignatureError:
         raise AuthError(401, "token har gått ut") from None
+    except jwt.ImmatureSignatureError:
+        raise AuthError(401, "token är utfärdad i framtiden") from None
+    except jwt.MissingRequiredClaimError as exc:
+        raise AuthError(401, f"token saknar uppgiften {exc.claim}") from None
     except jwt.PyJWTError:
         raise AuthError(401, "ogiltig token") from None
-    roll = str(claims.get("roll"))
+    sub, roll, kommun = claims.get("sub"), claims.get("roll"), claims.get("kommun")
     if roll not in ROLES:
         raise AuthError(401, "token har en okänd roll")
-    if link and not authorization and not claims.get("beslut"):
-        raise AuthError(401, "en länk måste ha en länktoken för ett beslut")
-    return Principal(str(claims["sub"]), roll, str(claims.get("kommun", "")), claims.get("beslut"))
+    if not isinstance(kommun, str) or not KOMMUN.match(kommun):
+        raise AuthError(401, "token ska ange en fyrsiffrig kommunkod (kommun)")
+    if not isinstance(sub, str) or not 0 < len(sub) <= 200 or not sub.isprintable():
+        raise AuthError(401, "token ska ange användaren (sub) som en vanlig text om högst 200 tecken")
+    iat, exp = claims.get("iat"), claims.get("exp")
+    if not isinstance(iat, int | float) or not isinstance(exp, int | float):
+        raise AuthError(401, "ogiltig token")
+    if iat > time.time() + LEEWAY_S:
+        raise AuthError(401, "token är utfärdad i framtiden")
+    if exp - iat > settings.token_max_hours * 3600 + LEEWAY_S:
+        raise AuthError(401, f"token gäller längre än tillåtet ({settings.token_max_hours:g} timmar)")
+    beslut, jti = claims.get("beslut"), claims.get("jti")
+    if beslut is not None and (not isinstance(beslut, str) or not isinstance(jti, str) or len(jti) > 64):
+        raise AuthError(401, "ogiltig länktoken")
+    return Principal(sub, str(roll), kommun, beslut, jti if beslut is not None else None)
+
+
+def authenticate(settings: Settings, authorization: str | None, key: str | None, link: str | None = None) -> Principal:
+    """A bearer token, an API key, or (only where ``link`` is passed) a link token."""
+    if key:
+        k = settings.api_keys.get(key)
+        if k is None:
+            raise AuthError(401, "okänd API-nyckel")
+        return Principal(k.anvandare, k.roll, k.kommun)
+    if authorization:
+        p = decode(settings, authorization)
+        return p
+    if link:
+        p = decode(settings, link)
+        if not p.is_link:
+            raise AuthError(401, "en länk måste ha en länktoken för ett beslut")
+        return p
+    raise AuthError(401, "inloggning krävs: Authorization: Bearer <token> eller X-API-Key")
+
+
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+ApiKeyValue = Annotated[str | None, Security(api_key)]
+LinkValue = Annotated[str | None, Security(link_param)]
+
+
+async def principal(request: Request, creds: Bearer, key: ApiKeyValue) -> Principal:
+    """The caller, from a bearer token or an API key (FastAPI dependency; async because FastAPI runs a
+    plain ``def`` dependency in a worker thread, a hop that cost more than checking the token)."""
+    settings: Settings = request.app.state.settings
+    return authenticate(settings, creds.credentials if creds else None, key)
+
+
+async def principal_or_link(request: Request, creds: Bearer, key: ApiKeyValue, lank: LinkValue) -> Principal:
+    """As :func:`principal`, or a link token in ``?lank=`` (the explanation page only)."""
+    settings: Settings = request.app.state.settings
+    return authenticate(settings, creds.credentials if creds else None, key, lank)
 
 
 def require(p: Principal, action: str) -> None:
-    if p.beslut is not None:
+    if p.is_link:
         raise AuthError(403, "en länktoken gäller bara förklaringen av ett beslut")
     if p.roll not in PERMISSIONS[action]:
-        raise AuthError(403, f"rollen {p.roll} får inte {action.replace('_', ' ')}")
+        raise AuthError(403, f"rollen {p.roll} får inte {ACTION_SV.get(action, action)}")
 
 
-def may_read(p: Principal, kommun: str, beslut_id: str, action: str = "lasa_beslut") -> None:
-    if p.beslut is not None:
-        if p.beslut != beslut_id or action != "forklaring":
-            raise AuthError(403, "länktoken gäller ett annat beslut")
-        return
-    require(p, "omprova" if action == "omprova" else "lasa_beslut")
-    if p.roll not in ALL_KOMMUNER and p.kommun != kommun:
-        raise AuthError(403, "beslutet hör till en annan kommun")
+def sees_kommun(p: Principal, kommun: str) -> bool:
+    return p.roll in ALL_KOMMUNER or p.kommun == kommun

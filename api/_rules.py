@@ -8,6 +8,7 @@ from pathlib import Path
 
 import engine
 from beslutslogg import DecisionLog
+from beslutslogg.omprovning import stored_bundle
 
 
 class BundleProvider:
@@ -52,14 +53,12 @@ class BundleProvider:
         assert self._current is not None
         return self._current
 
-    def by_hash(self, bundle_hash: str) -> engine.RuleBundle | None:
+    def by_hash(self, bundle_hash: str) -> engine.RuleBundle:
+        """A stored bundle, checked against its hash; raises :class:`BundleUnavailable` otherwise."""
         found = self._stored.get(bundle_hash)
         if found is not None:
             return found
-        files = self.log.bundle_files(bundle_hash)
-        if files is None:
-            return None
-        bundle = engine.load_bundle_from_files(files)
+        bundle = stored_bundle(self.log, bundle_hash)
         with self._lock:
             self._stored[bundle_hash] = bundle
         return bundle

@@ -29,10 +29,11 @@ sys.path.insert(0, str(ROOT))
 
 from api._auth import issue  # noqa: E402
 from api._settings import Settings  # noqa: E402
-from beslutslogg import DecisionLog  # noqa: E402
+from beslutslogg import DecisionLog, Keyring  # noqa: E402
 from ekbist._process import running_server  # noqa: E402
 
 KEY = "bench-" + "k" * 40
+LOG_KEY = "bench-logg-" + "l" * 40
 HOUSEHOLD = {
     "period": "2026-03",
     "hushall": [
@@ -109,7 +110,13 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="ekbist-bench-"))
     db_url = args.databas or f"sqlite:///{work / 'beslut.sqlite3'}"
-    env = {**os.environ, "EKBIST_DATABASE_URL": db_url, "EKBIST_JWT_KEY": KEY, "EKBIST_DATADIR": str(work)}
+    env = {
+        **os.environ,
+        "EKBIST_DATABASE_URL": db_url,
+        "EKBIST_JWT_KEY": KEY,
+        "EKBIST_LOGG_NYCKEL": LOG_KEY,
+        "EKBIST_DATADIR": str(work),
+    }
     with running_server("--workers", str(args.workers), env=env) as server:
         url = server.url
         token = issue(Settings(database_url=db_url, jwt_key=KEY), anvandare="bench", roll="handlaggare", kommun="0180")
@@ -122,12 +129,13 @@ def main() -> int:
         check = httpx.post(url + "/v1/berakningar", json=agency_body, headers={"Authorization": f"Bearer {token}"})
         assert len(check.json()["avvikelser"]) == 6, check.text[:300]
         controls = run_wrk(url, "/v1/berakningar", token, agency_body, args.sekunder, args.klienter, work)
-        log = DecisionLog(db_url)
+        log = DecisionLog(db_url, Keyring.from_texts([LOG_KEY], "bench"))
         before = sum(1 for _ in log.records())
         decide = run_wrk(
             url, "/v1/beslut", token, {"ansokan": HOUSEHOLD, "beslut": DECISION}, args.sekunder, args.klienter, work
         )
-        stored, problems = log.verify()
+        verification = log.verify()
+        stored, problems = verification.beslut, verification.problem
         acknowledged = int(decide["requests"] - decide["fel"])
         log.dispose()
     print(f"ekbist API på {platform.node()}: {os.cpu_count()} kärnor, Python {platform.python_version()}")

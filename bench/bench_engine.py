@@ -22,6 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import engine
 from bench.generate import generate
 
+PNR = "198502011235"  # every synthetic answer is about one synthetic person
+
 
 def agency_for(apps: list[dict[str, object]], seed: int) -> list[dict[str, object] | None]:
     """A synthetic SSBTEK answer for every adult, from a few typical profiles, parsed once per month."""
@@ -70,9 +72,9 @@ def agency_for(apps: list[dict[str, object]], seed: int) -> list[dict[str, objec
             k = rnd.randrange(len(profiles))
             key = (str(app["period"]), k)
             if key not in cache:
-                xml = build_response({"personnummer": "198502011235", "kallor": profiles[k]}, Month.parse(key[0]))
+                xml = build_response({"personnummer": PNR, "kallor": profiles[k]}, Month.parse(key[0]))
                 cache[key] = xml
-            answers[p["id"]] = parse_response(cache[key], p["id"])  # type: ignore[arg-type]
+            answers[p["id"]] = parse_response(cache[key], p["id"], PNR)  # type: ignore[arg-type]
         out.append(answers)
     return out
 

@@ -1,4 +1,9 @@
-"""Tables of the decision log (the migrations in ``migrations/`` create them)."""
+"""Tables of the decision log (the migrations in ``migrations/`` create them).
+
+Every table is append-only (triggers refuse UPDATE, DELETE and, on PostgreSQL, TRUNCATE), and
+every row of ``beslut``, ``regelverk_paket`` and ``atkomstlogg`` is bound by one link in ``kedja``,
+the keyed hash chain that ``ekbist revision verifiera`` walks.
+"""
 
 from __future__ import annotations
 
@@ -31,14 +36,21 @@ beslut = Table(
     Column("beslut", Text, nullable=False),
     Column("foregaende_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # The month the aid is for (the application's period), for listing; checked against indata.
+    Column("period", String(7), nullable=True, index=True),
 )
 
 kedja = Table(
     "kedja",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("senaste_seq", Integer, nullable=False),
-    Column("senaste_hash", String(64), nullable=False),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("tidpunkt", String(40), nullable=False),
+    Column("typ", String(20), nullable=False),  # beslut, regelverk, atkomst, forsegling
+    Column("ref", String(80), nullable=False),  # the record's id (decision id, bundle hash, access row id)
+    Column("innehall", String(64), nullable=False),  # SHA-256 of the record's canonical content
+    Column("foregaende", String(64), nullable=False),  # the previous link's MAC
+    Column("nyckel_id", String(40), nullable=False),
+    Column("mac", String(64), nullable=False, unique=True),  # HMAC-SHA-256 over this link with the log key
 )
 
 atkomstlogg = Table(
@@ -51,4 +63,10 @@ atkomstlogg = Table(
     Column("kommun", String(4), nullable=False),
     Column("beslut_id", String(36), nullable=False, index=True),
     Column("handling", String(40), nullable=False),
+    Column("utfall", String(10), nullable=False, server_default="ok"),  # ok or nekad
+    Column("adress", String(64), nullable=True),  # the reader's network address, when known
+    Column("lank_id", String(64), nullable=True),  # the explanation link used or created
+    Column("detalj", String(200), nullable=True),
 )
+
+TABLES = ("beslut", "kedja", "atkomstlogg", "regelverk_paket")

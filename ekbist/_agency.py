@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,10 @@ from ssbtek.source import AgencySource, FileSource, SoapConfig, SoapSource
 
 
 def files_from_args(pairs: Sequence[str]) -> dict[str, Path]:
-    """``PERSON_ID=SVAR.xml`` pairs, checked: the files must exist."""
+    """``PERSON_ID=SVAR.xml`` pairs, checked: the files must exist, one per person, never the same twice."""
     files: dict[str, Path] = {}
     problems: list[Problem] = []
+    seen: dict[str, str] = {}
     for pair in pairs:
         person, sep, name = pair.partition("=")
         if not sep or not person or not name:
@@ -23,10 +25,28 @@ def files_from_args(pairs: Sequence[str]) -> dict[str, Path]:
         if not path.is_file():
             problems.append(Problem("--ssbtek", f"filen {name} finns inte"))
             continue
+        if person in files:
+            problems.append(Problem("--ssbtek", f"'{person}' har redan ett svar ({files[person]})"))
+            continue
+        digest = _digest(path)
+        if digest in seen:
+            problems.append(
+                Problem("--ssbtek", f"samma SSBTEK-svar ({name}) är angivet för både {seen[digest]} och {person}")
+            )
+            continue
+        seen[digest] = person
         files[person] = path
     if problems:
         raise InputError(problems)
     return files
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def collect(

@@ -8,14 +8,14 @@ is how wrong decisions are born.
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from engine import InputError, Problem
-from engine._yamlsrc import YamlSyntaxError, load_yaml
+from engine._limits import MAX_FIL
+from engine._parsing import parse_text as _parse
 
 CASE_KEYS = frozenset(
     {"namn", "beskrivning", "ansokan", "forvantat", "forvantat_fel", "jamforelsetal", "ssbtek", "anmarkning"}
@@ -31,47 +31,33 @@ class Document:
     case: dict[str, Any] = field(default_factory=dict)
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise ValueError(f"nyckeln '{k}' förekommer två gånger")
-        out[k] = v
-    return out
-
-
 def parse_text(text: str, source: str) -> Any:
-    """Parse YAML or JSON text; raise InputError naming the line on syntax errors."""
-    stripped = text.lstrip()
-    if stripped.startswith(("{", "[")) or source.endswith(".json"):
-        try:
-            return json.loads(text, object_pairs_hook=_no_duplicates)
-        except json.JSONDecodeError as exc:
-            raise InputError([Problem(source, f"ogiltig JSON på rad {exc.lineno}: {exc.msg}")]) from None
-        except ValueError as exc:
-            raise InputError([Problem(source, f"ogiltig JSON: {exc}")]) from None
-    try:
-        return load_yaml(text, source).data
-    except YamlSyntaxError as exc:
-        where = f" på rad {exc.line}" if exc.line else ""
-        raise InputError([Problem(source, f"{exc.message}{where}")]) from None
+    """Parse YAML or JSON text strictly (:mod:`engine._parsing`); raise InputError naming the line."""
+    return _parse(text, source)
 
 
 def read_document(path: str) -> Document:
-    """Read an application or a case from ``path`` (``-`` for standard input)."""
+    """Read an application or a case from ``path`` (``-`` for standard input), at most MAX_FIL bytes."""
     if path == "-":
-        text, source = sys.stdin.read(), "<stdin>"
+        raw, source = sys.stdin.buffer.read(MAX_FIL + 1), "<stdin>"
     else:
         p = Path(path)
         source = str(p)
         try:
-            text = p.read_text(encoding="utf-8")
+            with p.open("rb") as f:
+                raw = f.read(MAX_FIL + 1)  # a device or a huge file is never read whole
         except FileNotFoundError:
             raise InputError([Problem(source, "filen finns inte")]) from None
         except IsADirectoryError:
             raise InputError([Problem(source, "är en katalog, inte en fil")]) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError([Problem(source, f"kan inte läsas: {exc}")]) from None
+        except OSError as exc:
+            raise InputError([Problem(source, f"kan inte läsas: {exc.strerror or exc}")]) from None
+    if len(raw) > MAX_FIL:
+        raise InputError([Problem(source, f"filen är större än {MAX_FIL} byte; en ansökan är några kilobyte")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(source, f"filen är inte UTF-8 (byte {exc.start})")]) from None
     data = parse_text(text, source)
     return as_document(data, source)
 

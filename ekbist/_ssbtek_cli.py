@@ -38,7 +38,7 @@ def cmd_hamta(args: argparse.Namespace) -> int:
     if args.xml:
         sys.stdout.write(raw.decode("utf-8", errors="replace"))
         return 0
-    data = parse_response(raw, "person")
+    data = parse_response(raw, "person", args.personnummer)
     print(f"SSBTEK v10 för {mask(args.personnummer)}, period {month} ({month.name_sv()})")
     for kalla, answer in data.sources.items():
         line = f"  {SOURCE_NAMES[kalla]:<24} {answer.status}"

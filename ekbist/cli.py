@@ -13,7 +13,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,22 +39,12 @@ def _bundle(root: str | None) -> engine.RuleBundle:
     return engine.load_bundle(Path(root) if root else engine.default_root())
 
 
-def _decimal(text: str, name: str) -> Decimal:
-    try:
-        value = Decimal(text.replace(",", "."))
-    except InvalidOperation:
-        raise UsageError(f"{name}: '{text}' är inget tal") from None
-    if not value.is_finite() or value <= 0:
-        raise UsageError(f"{name}: måste vara ett positivt tal, inte '{text}'")
-    return value
-
-
 def cmd_berakna(args: argparse.Namespace) -> int:
     doc = read_document(args.fil)
     bundle = _bundle(args.regelrot)
     overrides: dict[str, Decimal] = {}
     if args.jamforelsetal is not None:
-        overrides["jamforelsetal"] = _decimal(args.jamforelsetal, "--jamforelsetal")
+        overrides["jamforelsetal"] = engine.jamforelsetal(args.jamforelsetal, "--jamforelsetal")
     agency = None
     if args.ssbtek:
         agency = agency_data.from_files(doc.ansokan, args.ssbtek)
@@ -70,8 +60,13 @@ def cmd_berakna(args: argparse.Namespace) -> int:
 
 
 def cmd_validera(args: argparse.Namespace) -> int:
+    import aterkrav
+
     root = Path(args.root) if args.root else engine.default_root()
     problems = engine.check_bundle(root)
+    if not problems:  # the other rooms' rule files, over the same bundle
+        loaded = engine.load_bundle(root)
+        problems = aterkrav.check(loaded.files, loaded.manifest.forfattningar)
     if problems:
         print(f"{len(problems)} problem i regelfilerna under {root}:")
         for p in problems:

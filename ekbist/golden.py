@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from ekbist._documents import Document, read_document
-from engine import InputError, RuleBundle
+from engine import InputError, RuleBundle, jamforelsetal
 
 
 @dataclass
@@ -45,7 +44,7 @@ def default_compute(bundle: RuleBundle) -> Compute:
     def compute(doc: Document) -> dict[str, Any]:
         overrides = {}
         if "jamforelsetal" in doc.case:
-            overrides["jamforelsetal"] = Decimal(str(doc.case["jamforelsetal"]))
+            overrides["jamforelsetal"] = jamforelsetal(doc.case["jamforelsetal"])
         result: dict[str, Any] = bundle.calculate(doc.ansokan, overrides=overrides).to_dict()
         return result
 

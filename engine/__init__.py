@@ -14,6 +14,8 @@ from engine._bundle import RuleBundle, check_bundle, content_hash, load_bundle, 
 from engine._errors import EvaluationError, InputError, PeriodNotCovered, Problem, RuleFileError, RuleProblem
 from engine._evaluate import Result
 from engine._input import COST_TYPES, INCOME_TYPES, ROLES, parse_application
+from engine._limits import jamforelsetal
+from engine._parsing import parse_json, parse_text
 from engine._paths import default_root, settle_memory
 from engine._period import Month
 
@@ -37,9 +39,12 @@ __all__ = [
     "check_bundle",
     "content_hash",
     "default_root",
+    "jamforelsetal",
     "load_bundle",
     "load_bundle_from_files",
     "parse_application",
+    "parse_json",
+    "parse_text",
     "read_rule_files",
     "settle_memory",
 ]

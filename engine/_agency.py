@@ -106,6 +106,7 @@ class SourceAnswer:
     capital: tuple[CapitalIncome, ...] = ()
     permits: tuple[Permit, ...] = ()
     protected: bool = False  # the source marks the person's identity as protected
+    identiteter: tuple[str, ...] = ()  # the personnummer the payload says it is about
 
     @property
     def answered(self) -> bool:

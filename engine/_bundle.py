@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 
 from engine import _template
 from engine._errors import RuleFileError, RuleProblem
+from engine._evaluate import build_plan, calculate
 from engine._expression import Compiled, FormulaError, FunctionDef, Symbol, T, UnknownNorm, compile_formula
 from engine._functions import DETAIL_KEYS, FUNCTIONS, INPUTS
 from engine._input import field_path
@@ -37,6 +38,9 @@ from engine._yamlsrc import SourceDoc, YamlSyntaxError, load_yaml
 from engine.kontroll import KONTROLL_DIR, ControlSet, load_controls
 
 MANIFEST = "regelverk/regelverk.yaml"
+# Rule files of other rooms over the same bundle: hashed and stored with it, read by that room
+# (regelverk/aterkrav/: the aterkrav package; ekbist validera checks them there).
+OTHER_ROOMS = ("regelverk/aterkrav/",)
 TEMPLATE_SPECIALS = frozenset({"varde", "person", "roll", "alder"})
 _RULE_TYPES = {"belopp": T.NUM, "tal": T.NUM, "antal": T.NUM, "villkor": T.BOOL}
 
@@ -224,6 +228,8 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
             continue
         if file.startswith(KONTROLL_DIR):
             continue  # control rules have their own loader (engine.kontroll)
+        if file.startswith(OTHER_ROOMS):
+            continue  # part of the bundle and its hash, read and checked by its own room
         data = ld.parse(file)
         if file.startswith("normer/"):
             nf: NormFile | None = ld.model(file, NormFile, data)
@@ -476,26 +482,6 @@ def _find_cycle(graph: Mapping[str, set[str]]) -> list[str] | None:
     return None
 
 
-def topological_order(live: Mapping[str, RuleDef], deps: Mapping[str, set[str]]) -> list[str]:
-    """Dependencies first; ties broken by order of definition so traces read top-down."""
-    pending = {rid: set(deps[rid]) for rid in live}
-    order: list[str] = []
-    ready = sorted((rid for rid, d in pending.items() if not d), key=lambda r: live[r].index)
-    dependents: dict[str, list[str]] = {rid: [] for rid in live}
-    for rid, d in pending.items():
-        for dep in d:
-            dependents[dep].append(rid)
-    while ready:
-        rid = ready.pop(0)
-        order.append(rid)
-        for nxt in dependents[rid]:
-            pending[nxt].discard(rid)
-            if not pending[nxt]:
-                ready.append(nxt)
-                ready.sort(key=lambda r: live[r].index)
-    return order
-
-
 class RuleBundle:
     """A loaded, checked rule bundle; computes applications through cached per-month plans."""
 
@@ -519,8 +505,6 @@ class RuleBundle:
 
     def plan(self, month: Any, overrides: Mapping[str, Decimal] | None = None) -> Any:
         """The compiled evaluation plan for a month (cached); see :mod:`engine._evaluate`."""
-        from engine._evaluate import build_plan
-
         key = (month.index, tuple(sorted((overrides or {}).items())))
         plan = self._plans.get(key)
         if plan is None:
@@ -543,8 +527,6 @@ class RuleBundle:
         ``agency`` maps the application's person ids to their agency answers
         (:class:`engine.PersonAgencyData`); the control rules run over them.
         """
-        from engine._evaluate import calculate
-
         return calculate(self, application, overrides=overrides, agency=agency)
 
     def validity(self) -> tuple[date | None, date | None]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from engine import _template
 from engine._errors import EvaluationError, InputError, PeriodNotCovered, Problem
@@ -22,12 +22,33 @@ from engine._expression import Ctx, Fn, MissingNorm
 from engine._functions import INPUTS
 from engine._input import ROLE_SV, Facts, parse_application
 from engine._norms import MissingValue, NormResolver
+from engine._order import topological_order
 from engine._period import Month
 from engine._personnummer import mask
 from engine._template_text import text as _text
 
-if TYPE_CHECKING:
-    from engine._bundle import RuleBundle
+
+class RuleBundle(Protocol):
+    """What evaluation needs of a bundle (:class:`engine._bundle.RuleBundle` is one); declared here so
+    that evaluation does not import the loader, which imports evaluation."""
+
+    rules: dict[str, Any]
+    norms: dict[str, Any]
+    manifest: Any
+    controls: Any
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def hash(self) -> str: ...
+
+    def validity(self) -> tuple[Any, Any]: ...
+
+    def plan(self, month: Any, overrides: Mapping[str, Decimal] | None = None) -> Any: ...
 
 
 @dataclass
@@ -82,7 +103,6 @@ class Plan:
 
 
 def build_plan(bundle: RuleBundle, month: Month, overrides: Mapping[str, Decimal]) -> Plan:
-    from engine._bundle import topological_order
 
     day = month.first_day
     live = {rid: v for rid, rd in bundle.rules.items() if (v := rd.version_on(day)) is not None}

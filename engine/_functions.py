@@ -270,17 +270,25 @@ def jobbstimulans_window(h: HistoryFacts | None, period: Month, qualify: int, le
     R = period − months_in_row. The first window starts at the known start, or at R + qualify
     (after qualify months in a row); it lasts ``length`` months. When a window ends at E, the
     next can start only after qualify new months in a row: at max(E, R) + qualify.
+
+    Computed in closed form, never window by window: after the first window, windows recur every
+    ``length + qualify`` months, so the one around ``period`` is found by one division whatever the
+    history's length.
     """
     months = h.months_in_row if h else 0
     run_start = period - months
     start = h.jobbstimulans_start if h and h.jobbstimulans_start else run_start + qualify
-    while True:
-        end = start + length  # first month after the window
-        if start <= period < end:
-            return {"galler": True, "serie_start": run_start, "fonster_start": start, "fonster_slut": end - 1}
-        if period < start:
-            return {"galler": False, "serie_start": run_start, "fonster_start": start, "fonster_slut": end - 1}
-        start = max(end, run_start) + qualify
+    if period >= start + length:  # past the first window: later ones recur with a fixed cycle
+        first_again = max(start + length, run_start) + qualify
+        cycle = max(1, length + qualify)
+        if period >= first_again:
+            start = first_again + ((period.index - first_again.index) // cycle) * cycle
+            if period >= start + length:  # in the qualifying gap after that window
+                start = start + cycle
+        else:
+            start = first_again
+    end = start + length  # first month after the window
+    return {"galler": start <= period < end, "serie_start": run_start, "fonster_start": start, "fonster_slut": end - 1}
 
 
 def _jobbstimulans(ctx: Ctx, a: Sequence[Any]) -> bool:

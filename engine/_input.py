@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -27,6 +28,18 @@ from pydantic import (
 )
 
 from engine._errors import InputError, Problem
+from engine._limits import (
+    MAX_ALDER,
+    MAX_BELOPP,
+    MAX_HUSHALLSGEMENSKAP,
+    MAX_INKOMSTRADER,
+    MAX_KOSTNADSRADER,
+    MAX_MANADER_I_FOLJ,
+    MAX_MOTIVERING,
+    MAX_PERSONER,
+    MAX_SUMMA,
+    MAX_SYSSELSATTNINGAR,
+)
 from engine._period import Month, age_on
 from engine._personnummer import problem as personnummer_problem
 
@@ -81,7 +94,7 @@ COST_TYPE_SV = {
 }
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_MONTH_RE = re.compile(r"^(?!0000)\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _to_date(v: Any) -> Any:
@@ -132,9 +145,18 @@ def _to_kommun(v: Any) -> Any:
     raise ValueError("ska vara en fyrsiffrig kommunkod, t.ex. '0180'")
 
 
+def _printable(v: str) -> str:
+    if any((ord(c) < 32 and c not in "\n\t") or c == "\x7f" for c in v):
+        raise ValueError("texten innehåller styrtecken (t.ex. NUL); skriv vanlig text")
+    return v
+
+
 DateField = Annotated[date, BeforeValidator(_to_date)]
 MonthField = Annotated[str, BeforeValidator(_to_month)]
-Kronor = Annotated[StrictInt, Field(ge=0)]
+Kronor = Annotated[StrictInt, Field(ge=0, le=MAX_BELOPP)]
+Ident = Annotated[StrictStr, Field(min_length=1, max_length=64), AfterValidator(_printable)]
+Motivering = Annotated[StrictStr, Field(min_length=1, max_length=MAX_MOTIVERING), AfterValidator(_printable)]
+Beskrivning = Annotated[StrictStr, Field(max_length=MAX_MOTIVERING), AfterValidator(_printable)]
 
 
 class _Strict(BaseModel):
@@ -142,16 +164,16 @@ class _Strict(BaseModel):
 
 
 class Historik(_Strict):
-    manader_i_folj: Annotated[StrictInt, Field(ge=0)] = 0
+    manader_i_folj: Annotated[StrictInt, Field(ge=0, le=MAX_MANADER_I_FOLJ)] = 0
     jobbstimulans_start: MonthField | None = None
 
 
 class ForhojdNorm(_Strict):
     """A request to compute a person's personal costs above the riksnorm, with its reasons."""
 
-    belopp: Annotated[StrictInt, Field(gt=0)]
+    belopp: Annotated[StrictInt, Field(gt=0, le=MAX_BELOPP)]
     skal: Literal["sarskilda_skal", "synnerliga_skal"] | None = None
-    motivering: Annotated[StrictStr, Field(min_length=1)]
+    motivering: Motivering
 
 
 class Sysselsattning(_Strict):
@@ -166,7 +188,7 @@ class AktivitetskravUppgift(_Strict):
 
     avbojt_eller_uteblivit: StrictBool
     godtagbart_skal: StrictBool = False
-    beskrivning: StrictStr | None = None
+    beskrivning: Beskrivning | None = None
 
 
 class Sjukdom(_Strict):
@@ -179,11 +201,11 @@ class Sjukdom(_Strict):
 class UndantagBegransning(_Strict):
     """Synnerliga skäl to exempt a household from the limitation for larger households."""
 
-    motivering: Annotated[StrictStr, Field(min_length=1)]
+    motivering: Motivering
 
 
 class Person(_Strict):
-    id: Annotated[StrictStr, Field(min_length=1, max_length=64)]
+    id: Ident
     roll: Literal["sokande", "medsokande", "barn"]
     fodd: DateField
     historik: Historik | None = None
@@ -192,7 +214,7 @@ class Person(_Strict):
     boendeandel: Annotated[Decimal, BeforeValidator(_to_share)] | None = None
     forhojd_norm: ForhojdNorm | None = None
     personnummer: Annotated[str, BeforeValidator(_to_personnummer)] | None = None
-    sysselsattning: list[Sysselsattning] = []
+    sysselsattning: Annotated[list[Sysselsattning], Field(max_length=MAX_SYSSELSATTNINGAR)] = []
     riktalder_uppnadd: StrictBool = False
     forman_omfattning_procent: Annotated[StrictInt, Field(ge=0, le=100)] = 0
     foraldraledig: StrictBool = False
@@ -203,10 +225,10 @@ class Person(_Strict):
 
 
 class Inkomst(_Strict):
-    person: StrictStr
+    person: Ident
     typ: Literal[INCOME_TYPES]  # type: ignore[valid-type]
     belopp: Kronor
-    hittills_i_ar: Kronor | None = None
+    hittills_i_ar: Annotated[StrictInt, Field(ge=0, le=12 * MAX_BELOPP)] | None = None
 
 
 class Kostnad(_Strict):
@@ -217,10 +239,10 @@ class Kostnad(_Strict):
 class Ansokan(_Strict):
     period: MonthField
     kommun: Annotated[str, BeforeValidator(_to_kommun)] | None = None
-    hushall: Annotated[list[Person], Field(min_length=1)]
-    gemensamt_hushall_antal: Annotated[StrictInt, Field(ge=1)] | None = None
-    inkomster: list[Inkomst] = []
-    kostnader: list[Kostnad] = []
+    hushall: Annotated[list[Person], Field(min_length=1, max_length=MAX_PERSONER)]
+    gemensamt_hushall_antal: Annotated[StrictInt, Field(ge=1, le=MAX_HUSHALLSGEMENSKAP)] | None = None
+    inkomster: Annotated[list[Inkomst], Field(max_length=MAX_INKOMSTRADER)] = []
+    kostnader: Annotated[list[Kostnad], Field(max_length=MAX_KOSTNADSRADER)] = []
     historik: Historik | None = None
     undantag_begransning: UndantagBegransning | None = None
 
@@ -324,6 +346,11 @@ def check_semantics(app: Ansokan) -> list[Problem]:
             )
             continue
         age = age_on(p.fodd, first)
+        if age > MAX_ALDER:
+            problems.append(
+                Problem(f"{where}.fodd", f"{p.fodd} ger åldern {age} år; högst {MAX_ALDER} år tas emot (skrivfel?)")
+            )
+            continue
         if p.roll == "barn":
             if age >= 21:
                 problems.append(
@@ -365,6 +392,15 @@ def check_semantics(app: Ansokan) -> list[Problem]:
             problems.append(
                 Problem(f"inkomster[{i}].hittills_i_ar", "hittills_i_ar gäller barns arbetsinkomst (typ 'lon')")
             )
+    total = sum(i.belopp for i in app.inkomster) + sum(c.belopp for c in app.kostnader)
+    total += sum(p.forhojd_norm.belopp for p in app.hushall if p.forhojd_norm is not None)
+    if total > MAX_SUMMA:
+        problems.append(
+            Problem(
+                "",
+                f"ansökans belopp är tillsammans {total} kr; högst {MAX_SUMMA} kr tas emot (skrivfel?)",
+            )
+        )
     n = app.gemensamt_hushall_antal
     if n is not None and n < len(app.hushall):
         problems.append(
@@ -478,19 +514,25 @@ def _message(err: Mapping[str, Any]) -> str:
         return "fältet saknas men är obligatoriskt"
     if typ == "literal_error":
         expected = ctx.get("expected", "")
-        return f"ogiltigt värde {given!r}; tillåtna värden: {expected.replace(' or ', ', ')}"
+        return f"ogiltigt värde {_short(given)}; tillåtna värden: {expected.replace(' or ', ', ')}"
     if typ in ("int_type", "int_parsing", "int_from_float"):
-        return f"ska vara ett heltal (hela kronor), inte {given!r}"
+        return f"ska vara ett heltal (hela kronor), inte {_short(given)}"
+    if typ in ("less_than_equal", "less_than"):
+        return f"får vara högst {ctx.get('le', ctx.get('lt'))}, inte {_short(given)} (kontraktets gräns)"
     if typ in ("greater_than_equal", "greater_than"):
         if ctx.get("ge") == 0 or ctx.get("gt") == 0:
-            return f"får inte vara negativt ({given!r})"
-        return f"ska vara minst {ctx.get('ge', ctx.get('gt'))} ({given!r})"
+            return f"får inte vara negativt ({_short(given)})"
+        return f"ska vara minst {ctx.get('ge', ctx.get('gt'))} ({_short(given)})"
     if typ in ("bool_type", "bool_parsing"):
-        return f"ska vara true eller false, inte {given!r}"
-    if typ in ("string_type", "string_too_short", "string_too_long"):
-        return (
-            "ska vara en icke-tom text (högst 64 tecken)" if typ != "string_type" else f"ska vara text, inte {given!r}"
-        )
+        return f"ska vara true eller false, inte {_short(given)}"
+    if typ == "string_type":
+        return f"ska vara text, inte {_short(given)}"
+    if typ == "string_too_short":
+        return "får inte vara en tom text"
+    if typ == "string_too_long":
+        return f"texten är längre än {ctx.get('max_length')} tecken"
+    if typ == "too_long":
+        return f"listan har fler än {ctx.get('max_length')} rader (kontraktets gräns)"
     if typ in ("list_type", "too_short"):
         return "ska vara en lista" if typ == "list_type" else "listan får inte vara tom"
     if typ in ("model_type", "model_attributes_type", "dict_type"):
@@ -499,3 +541,9 @@ def _message(err: Mapping[str, Any]) -> str:
         msg = str(ctx.get("error", err.get("msg", "")))
         return msg
     return str(err.get("msg", "ogiltigt värde"))
+
+
+def _short(value: Any) -> str:
+    """A refused value as shown in a message: never longer than a line."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"

@@ -7,7 +7,7 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
 
-_MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH_RE = re.compile(r"^(?!0000)(\d{4})-(0[1-9]|1[0-2])$")
 
 MONTH_NAMES_SV = (
     "januari",
@@ -37,7 +37,7 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> Month:
-        """Parse ``YYYY-MM``; raise ValueError with a Swedish message otherwise."""
+        """Parse ``YYYY-MM`` (years 1–9999); raise ValueError with a Swedish message otherwise."""
         m = _MONTH_RE.match(text)
         if not m:
             raise ValueError(f"'{text}' är inte en månad på formen ÅÅÅÅ-MM")

@@ -1,8 +1,9 @@
 """The second half of ``make demo``: the bundled examples as decisions, through the real API.
 
-Starts ``ekbist serve`` on the embedded default (SQLite in ``.ekbist/beslut.sqlite3``), records each
-example application as a decision, replays it with its stored rules, verifies the hash chain, and
-stops the server. What a caseworker and an auditor would do with curl (README), in one go.
+Starts ``ekbist serve --demo`` on the embedded default (SQLite in ``.ekbist/beslut.sqlite3``, demo keys
+in ``.ekbist/``), records each example application as a decision, replays it with its stored rules,
+lists the month as an auditor, verifies the keyed chain against the last receipt, and stops the
+server. What a caseworker and an auditor would do with curl (README), in one go.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ def main() -> int:
 
 
 def record_examples() -> int:
-    with running_server("--workers", "1") as server:
+    with running_server("--workers", "1", "--demo") as server:
         url = server.url
-        settings = Settings.from_env()
+        settings = Settings.from_env(demo=True)
         handlaggare = {
             "Authorization": "Bearer " + issue(settings, anvandare="demo", roll="handlaggare", kommun="0180")
         }
@@ -53,10 +54,15 @@ def record_examples() -> int:
             r = httpx.post(url + "/v1/beslut", json={"ansokan": ansokan, "beslut": decision}, headers=handlaggare)
             r.raise_for_status()
             ident = r.json()["id"]
+            receipt = r.json()["kvitto"]
             replay = httpx.post(f"{url}/v1/beslut/{ident}/omprovning", headers=revisor, timeout=30).json()
-            same = "identisk" if replay["identisk"] else "AVVIKER"
+            same = "identisk" if replay["godkand"] else "AVVIKER"
             print(f"  {path.name:48s} {amount:>7,} kr  beslut {ident}  omprövning: {same}".replace(",", " "))
-    return subprocess.call([str(EKBIST), "revision", "verifiera"], cwd=ROOT)
+        listed = httpx.get(url + "/v1/beslut", headers=revisor).json()
+        print(f"Revisorn listar {listed['totalt']} beslut i loggen; sista kvittot: länk nr {receipt['position']}")
+    return subprocess.call(
+        [str(EKBIST), "revision", "verifiera", "--demo", "--ankare", receipt["huvud"]], cwd=ROOT
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ relative to the month the question is about (``manad: -1``, ``dag: 25``).
 from __future__ import annotations
 
 import base64
+import copy
 import json
 from collections.abc import Mapping
 from datetime import date
@@ -59,15 +60,26 @@ class _Dates:
         return date.fromisoformat(str(spec))
 
 
-def build_response(person: Mapping[str, Any], month: Month, *, korrelationsid: str | None = None) -> bytes:
-    """A SOAP envelope holding ``hamtaBastjanstInformationResponse`` for the described person."""
+def build_response(
+    person: Mapping[str, Any], month: Month, *, korrelationsid: str | None = None, fraga: Any = None
+) -> bytes:
+    """A SOAP envelope holding ``hamtaBastjanstInformationResponse`` for the described person.
+
+    ``fraga``: the question's element, echoed as the real service does when it is asked to
+    (``fraganSkallInkluderasISvaret``). A person file may say ``svarar_med_personnummer`` to make
+    every payload name another person, as a faulty service would.
+    """
     env = etree.Element(f"{{{NS_SOAP}}}Envelope", nsmap={"soap": NS_SOAP})
     body = _el(env, NS_SOAP, "Body")
     resp = etree.SubElement(body, f"{{{NS_SSBT}}}hamtaBastjanstInformationResponse", nsmap={"ssbt": NS_SSBT})
+    if fraga is not None:
+        echo = _el(resp, NS_SSBT, "fraga")
+        for child in fraga:
+            echo.append(copy.deepcopy(child))
     if korrelationsid:
         _el(resp, NS_SSBT, "korrelationsid", korrelationsid)
     data = _el(resp, NS_SSBT, "svarsdata")
-    pnr = str(person["personnummer"])
+    pnr = str(person.get("svarar_med_personnummer") or person["personnummer"])
     sources: Mapping[str, Any] = person.get("kallor") or {}
     dates = _Dates(month)
     for name in ORDER:

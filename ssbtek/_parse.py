@@ -53,13 +53,89 @@ def _local(tag: Any) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else str(tag)
 
 
-def parse_response(data: bytes | str, person: str) -> PersonAgencyData:
-    """Read an answer; never raises for bad agency data (bad sources are marked ``ogiltigt``)."""
+def parse_response(data: bytes | str, person: str, personnummer: str | None) -> PersonAgencyData:
+    """Read an answer about ``personnummer``, attached to the application's ``person``.
+
+    Never raises for bad agency data: a bad source is marked ``ogiltigt``, and a source whose
+    payload is about someone else (or cannot be tied to the person) is refused (``fel``,
+    :data:`OTHER_PERSON`), so that another person's income can never become this person's.
+    """
     raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        root = _safe_parse(raw)
+    except PayloadError as exc:
+        return _all(person, "ogiltigt", "XML", f"svaret från SSBTEK kan inte läsas: {exc}")
+    out = _parse_root(root, person)
+    return bind(out, personnummer, _asked(root))
+
+
+OTHER_PERSON = "ANNAN_PERSON"
+UNBOUND = "OIDENTIFIERAD"
+
+
+def _asked(root: Any) -> list[str]:
+    """The identity SSBTEK echoes from the question (``fraga``), when the answer carries it."""
+    response = root
+    if root.tag == _q(NS_SOAP, "Envelope"):
+        body = root.find(_q(NS_SOAP, "Body"))
+        response = body[0] if body is not None and len(body) else root
+    path = f"{_q(NS_SSBT, 'fraga')}/{_q(NS_SSBT, 'generellaFrageparametrar')}/{_q(NS_SSBT, 'personidentitet')}"
+    return [(e.text or "").strip() for e in response.findall(path)]
+
+
+def same_person(found: str, personnummer: str) -> bool:
+    """A 10-digit number (CSN, some LEFI fields) is compared without the century."""
+    digits = "".join(c for c in found if c.isdigit())
+    return digits == personnummer if len(digits) == 12 else len(digits) == 10 and digits == personnummer[2:]
+
+
+def bind(data: PersonAgencyData, personnummer: str | None, asked: list[str]) -> PersonAgencyData:
+    """Keep only what is shown to be about ``personnummer``; refuse the rest per source, saying why."""
+    if personnummer is None:
+        why = "personnummer saknas i ansökan; svaret kan inte knytas till personen"
+        return _refuse(data, lambda _: ("PERSONNUMMER", why))
+    other = "svaret gäller en annan person än den det är angivet för (personnumret i svaret stämmer inte)"
+    if any(not same_person(a, personnummer) for a in asked):
+        return _refuse(data, lambda _: (OTHER_PERSON, other))
+    answered = {k: a for k, a in data.sources.items() if a.answered}
+    wrong = {k for k, a in answered.items() if any(not same_person(i, personnummer) for i in a.identiteter)}
+    shown = bool(asked) or any(a.identiteter and k not in wrong for k, a in answered.items())
+
+    def verdict(a: SourceAnswer) -> tuple[str, str] | None:
+        if a.kalla in wrong:
+            return OTHER_PERSON, other
+        if not a.identiteter and wrong:  # the answer names someone else elsewhere: this part goes with it
+            return OTHER_PERSON, "svaret gäller en annan person (andra delar av samma svar namnger någon annan)"
+        if not a.identiteter and not shown:
+            return UNBOUND, "svaret visar inte vems uppgifterna är och kan inte knytas till personen"
+        return None
+
+    return _refuse(data, verdict)
+
+
+def _refuse(data: PersonAgencyData, verdict: Callable[[SourceAnswer], tuple[str, str] | None]) -> PersonAgencyData:
+    out = PersonAgencyData(data.person)
+    for kalla, a in data.sources.items():
+        v = verdict(a) if a.answered else None
+        out.sources[kalla] = a if v is None else SourceAnswer(kalla, "fel", v[0], v[1])
+    return out
+
+
+def _safe_parse(raw: bytes) -> Any:
+    """XML without DOCTYPE or entities (refused before parsing, and checked after)."""
+    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
+        raise PayloadError("svaret innehåller en DOCTYPE eller entitetsdeklaration, vilket aldrig tas emot")
     try:
         root = etree.fromstring(raw, parser=safe_parser())
     except etree.XMLSyntaxError as exc:
-        return _all(person, "ogiltigt", "XML", f"svaret från SSBTEK är inte giltig XML: {exc.msg} (rad {exc.lineno})")
+        raise PayloadError(f"inte giltig XML: {exc.msg} (rad {exc.lineno})") from None
+    docinfo: Any = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or any(isinstance(e, etree._Entity) for e in root.iter()):
+        raise PayloadError("svaret innehåller en DOCTYPE eller entitetsreferens, vilket aldrig tas emot")
+    return root
+
+
+def _parse_root(root: Any, person: str) -> PersonAgencyData:
     if root.tag == _q(NS_SOAP, "Envelope"):
         body = root.find(_q(NS_SOAP, "Body"))
         if body is None or len(body) == 0:
@@ -70,7 +146,7 @@ def parse_response(data: bytes | str, person: str) -> PersonAgencyData:
             return _all(person, "fel", "SOAP-FAULT", f"SSBTEK svarade med ett fel: {text}")
     expected = _q(NS_SSBT, "hamtaBastjanstInformationResponse")
     if root.tag != expected:
-        qn = etree.QName(root)
+        qn = etree.QName(root.tag) if isinstance(root.tag, str) else etree.QName("okänd")
         return _all(
             person,
             "ogiltigt",
@@ -146,6 +222,9 @@ def _read_source(name: str, element: Any) -> Iterable[SourceAnswer]:
         return READERS[name](data)
     except PayloadError as exc:
         return [SourceAnswer(t, "ogiltigt", "INNEHALL", str(exc)) for t in targets]
+    except Exception as exc:  # agency data never stops a calculation: the source is unreadable
+        why = f"svaret kunde inte läsas ({type(exc).__name__})"
+        return [SourceAnswer(t, "ogiltigt", "INNEHALL", why) for t in targets]
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -235,7 +314,9 @@ def _read_fk(data: Any) -> list[SourceAnswer]:
                     preliminar=prelim,
                 )
             )
-    protected = any(bool(p.get("skyddad")) for p in fi.get("generellPersoninformation") or [])
+    people = [p for p in fi.get("generellPersoninformation") or [] if isinstance(p, dict)]
+    protected = any(bool(p.get("skyddad")) for p in people)
+    ids = tuple(str(p["personnummer"]) for p in people if p.get("personnummer"))
     out = []
     for kalla, pays in (
         ("FK", [p for p in fk_pay if p.kalla == "FK"]),
@@ -256,10 +337,11 @@ def _read_fk(data: Any) -> list[SourceAnswer]:
                     "LEFI-svaret är ofullständigt: " + deviations,
                     payments=tuple(pays),
                     protected=protected,
+                    identiteter=ids,
                 )
             )
             continue
-        out.append(SourceAnswer(kalla, "svar", payments=tuple(pays), protected=protected))
+        out.append(SourceAnswer(kalla, "svar", payments=tuple(pays), protected=protected, identiteter=ids))
     return out
 
 
@@ -281,18 +363,21 @@ def _read_csn(data: Any) -> list[SourceAnswer]:
     encoded = data.findtext(_q(NS_SSBT, "svar")) or ""
     try:
         raw = base64.b64decode(encoded, validate=True)
-        doc = etree.fromstring(raw, parser=safe_parser())
     except (binascii.Error, ValueError) as exc:
         raise PayloadError(f"CSN:s svar (base64-kodad XML) går inte att läsa: {exc}") from None
+    doc = _safe_parse(raw)
     schema = csn_schema()
     if not schema.validate(doc):
         raise PayloadError(f"CSN:s svar följer inte CSN:s schema: {_clean(last_error(schema))}")
     studies: list[StudySupport] = []
     payments: list[Payment] = []
     protected = False
+    ids: list[str] = []
     for person in doc.iter(_q(NS_CSN, "Person")):
         if (person.get("sekretess") or "").strip():
             protected = True
+        if person.get("personnummer"):
+            ids.append((person.get("sekel") or "").strip() + person.get("personnummer", "").strip())
         for arende in _descendants(person, "Arende"):
             form = _text(arende, "stodform")
             text = _text(arende, "klartext") or form
@@ -318,7 +403,16 @@ def _read_csn(data: Any) -> list[SourceAnswer]:
                         preliminar=_text(u, "utbetstatus").lower() == "planerad",
                     )
                 )
-    return [SourceAnswer("CSN", "svar", payments=tuple(payments), studies=tuple(studies), protected=protected)]
+    return [
+        SourceAnswer(
+            "CSN",
+            "svar",
+            payments=tuple(payments),
+            studies=tuple(studies),
+            protected=protected,
+            identiteter=tuple(ids),
+        )
+    ]
 
 
 def _descendants(element: Any, name: str) -> list[Any]:
@@ -360,9 +454,10 @@ def _read_skv(data: Any) -> list[SourceAnswer]:
     if text is None:
         raise PayloadError("Skatteverkets svar saknar elementet svar")
     try:
-        doc = etree.fromstring(text.strip().encode("utf-8"), parser=safe_parser())
-    except etree.XMLSyntaxError as exc:
-        raise PayloadError(f"Skatteverkets svar är inte giltig XML: {exc.msg}") from None
+        doc = _safe_parse(text.strip().encode("utf-8"))
+    except PayloadError as exc:
+        raise PayloadError(f"Skatteverkets svar: {exc}") from None
+    ids = tuple((e.text or "").strip() for e in doc.iter() if _local(e.tag) == "IdentitetsbeteckningFysiskPerson")
     capital = []
     for cap in doc.iter():
         if _local(cap.tag) != "Kapitaluppgift":
@@ -378,7 +473,7 @@ def _read_skv(data: Any) -> list[SourceAnswer]:
                 _kr(values.get("OverskottPaKapital") or 0, "OverskottPaKapital"),
             )
         )
-    return [SourceAnswer("SKV", "svar", capital=tuple(capital))]
+    return [SourceAnswer("SKV", "svar", capital=tuple(capital), identiteter=ids)]
 
 
 # -- AF, SO, TNS, MIV inline -----------------------------------------------------------------------
@@ -394,7 +489,8 @@ def _read_af(data: Any) -> list[SourceAnswer]:
         seeker = _bool(info.findtext(_q(NS_AF, "Arbetssokande")))
         until = _opt_date(info.findtext(_q(NS_AF, "ArbetssokandeAvaktualiserad")))
     protected = bool(_bool(svar.findtext(_q(NS_AF, "Sekretessmarkering"))))
-    return [SourceAnswer("AF", "svar", job_seeker=seeker, job_seeker_until=until, protected=protected)]
+    ids = tuple((e.text or "").strip() for e in data.iter(_q(NS_AF, "IdentitetsbeteckningFysiskPerson")))
+    return [SourceAnswer("AF", "svar", job_seeker=seeker, job_seeker_until=until, protected=protected, identiteter=ids)]
 
 
 def _read_so(data: Any) -> list[SourceAnswer]:
@@ -420,7 +516,8 @@ def _read_so(data: Any) -> list[SourceAnswer]:
                     _date(a.findtext(_q(NS_SO, "AvstangdTom")), "AvstangdTom"),
                 )
             )
-    return [SourceAnswer("SO", "svar", payments=tuple(payments), suspensions=tuple(suspensions))]
+    ids = tuple((e.text or "").strip() for e in data.iter(_q(NS_SO, "IdentificationNumber")))
+    return [SourceAnswer("SO", "svar", payments=tuple(payments), suspensions=tuple(suspensions), identiteter=ids)]
 
 
 def _read_tns(data: Any) -> list[SourceAnswer]:
@@ -458,7 +555,8 @@ def _read_miv(data: Any) -> list[SourceAnswer]:
                 _opt_date(svar.findtext("tomDatum")),
             )
         )
-    return [SourceAnswer("MIV", "svar", permits=tuple(permits))]
+    ids = tuple((e.text or "").strip() for e in data.iter("personnummer"))
+    return [SourceAnswer("MIV", "svar", permits=tuple(permits), identiteter=ids)]
 
 
 READERS: dict[str, Callable[[Any], list[SourceAnswer]]] = {

@@ -63,7 +63,7 @@ def build_request(personnummer: str, period: Month, asker: Asker, *, korrelation
     gen = _e(q, "generellaFrageparametrar")
     _e(gen, "frageTidpunkt", datetime.now(UTC).replace(microsecond=0).isoformat())
     _e(gen, "korrelationsid", korrelationsid or str(uuid.uuid4()))
-    _e(gen, "fraganSkallInkluderasISvaret", "false")
+    _e(gen, "fraganSkallInkluderasISvaret", "true")  # the answer then names whom it is about
     ing = _e(gen, "ingivare")
     _e(ing, "organisationsnummer", asker.organisationsnummer)
     _e(ing, "namn", asker.namn)
@@ -103,6 +103,7 @@ class Question:
     fran: str
     tom: str
     korrelationsid: str | None
+    echo: Any = None  # the question's element, when it asks to have it back in the answer
 
 
 def parse_request(data: bytes) -> Question:
@@ -124,11 +125,13 @@ def parse_request(data: bytes) -> Question:
     ns = f"{{{NS_SSBT}}}"
     gen = q.find(f"{ns}generellaFrageparametrar")
     assert gen is not None
+    echo = (gen.findtext(f"{ns}fraganSkallInkluderasISvaret") or "").strip() in ("true", "1")
     return Question(
         personnummer=gen.findtext(f"{ns}personidentitet") or "",
         fran=gen.findtext(f"{ns}tidsperiod/{ns}fromDatum") or "",
         tom=gen.findtext(f"{ns}tidsperiod/{ns}tomDatum") or "",
         korrelationsid=gen.findtext(f"{ns}korrelationsid"),
+        echo=q if echo else None,
     )
 
 

@@ -1,11 +1,15 @@
 """A local fake SSBTEK: the same SOAP 1.1 contract, answering from a folder of synthetic persons.
 
 Every question is validated against the XSD (an invalid one gets a SOAP Fault, as the real
-service would refuse it). The person is looked up as ``<personnummer>.yaml`` in the folder; an
-unknown person gets answers with no records from every source. A person file can make a source
-report an error (``fel``), leave it out (``utelamna``) or delay the whole answer
-(``fordrojning_sekunder``) to exercise the client's timeout. Optional TLS, with client
-certificates required when a CA is given (mutual TLS, as the real service demands).
+service would refuse it), and so does every other bad request: a missing or false length, a body
+too large, a broken connection; an idle connection is closed after ``IDLE_TIMEOUT_S``. The person
+is looked up as ``<personnummer>.yaml`` in the folder; an unknown person gets answers with no
+records from every source. A person file can make a source report an error (``fel``), leave it out
+(``utelamna``), delay the whole answer (``fordrojning_sekunder``), send it a byte at a time
+(``trickla_sekunder``: seconds between bytes), send an endless answer (``oandligt_svar``) or name
+another person in every payload (``svarar_med_personnummer``), to exercise the client's limits.
+Optional TLS, with client certificates required when a CA is given (mutual TLS, as the real
+service demands).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from ssbtek._schemas import SCHEMA_DIR
 from ssbtek._soap import RequestError, fault, parse_request
 
 MAX_BODY = 1_000_000
+IDLE_TIMEOUT_S = 10
 
 
 class FakeSsbtek(ThreadingHTTPServer):
@@ -55,6 +60,7 @@ class FakeSsbtek(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: FakeSsbtek
     protocol_version = "HTTP/1.1"
+    timeout = IDLE_TIMEOUT_S  # a connection that sends nothing is closed, and its thread ends
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # personnummer travel in the body only, and nothing is logged
@@ -78,9 +84,24 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self.server.requests += 1
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            self._answer()
+        except (OSError, ValueError):  # the client went away or the stream broke: nothing to answer
+            self.close_connection = True
+        except Exception as exc:  # never a dropped connection for a request the fake did not expect
+            self.close_connection = True
+            self._send(500, fault("500", f"internt fel i den fejkade tjänsten: {type(exc).__name__}"))
+
+    def _answer(self) -> None:
+        text = self.headers.get("Content-Length")
+        if text is None or not text.strip().isdigit():
+            self.close_connection = True  # the body's end is unknown: this connection cannot go on
+            self._send(411, fault("411", "frågan ska ha Content-Length"))
+            return
+        length = int(text)
         if length <= 0 or length > MAX_BODY:
-            self._send(400, fault("400", "frågan saknar innehåll eller är för stor"))
+            self.close_connection = True
+            self._send(413 if length else 400, fault("400", "frågan saknar innehåll eller är för stor"))
             return
         body = self.rfile.read(length)
         try:
@@ -93,7 +114,33 @@ class _Handler(BaseHTTPRequestHandler):
         if delay:
             time.sleep(delay)
         month = Month.parse(q.tom[:7])
-        self._send(200, build_response(person, month, korrelationsid=q.korrelationsid))
+        answer = build_response(person, month, korrelationsid=q.korrelationsid, fraga=q.echo)
+        if person.get("oandligt_svar"):
+            self._endless()
+        elif person.get("trickla_sekunder"):
+            self._trickle(answer, float(person["trickla_sekunder"]))
+        else:
+            self._send(200, answer)
+
+    def _trickle(self, body: bytes, pause: float) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        for i in range(len(body)):
+            self.wfile.write(body[i : i + 1])
+            self.wfile.flush()
+            time.sleep(pause)
+
+    def _endless(self) -> None:
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml; charset=utf-8")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = b"<a>" + b"x" * 65536 + b"</a>"
+        while True:
+            self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
 
 
 def serve(

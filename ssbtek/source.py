@@ -29,6 +29,9 @@ class AgencySource(Protocol):
         ...
 
 
+MAX_ANSWER_BYTES = 10_000_000
+
+
 class FileSource:
     """Answers saved as files (``--ssbtek PERSON_ID=SVAR.xml``)."""
 
@@ -39,7 +42,11 @@ class FileSource:
         path = self.files.get(person)
         if path is None:
             return PersonAgencyData.unavailable(person, "EJ_HAMTAT", "inget SSBTEK-svar angivet för personen")
-        return parse_response(path.read_bytes(), person)
+        with path.open("rb") as f:
+            raw = f.read(MAX_ANSWER_BYTES + 1)
+        if len(raw) > MAX_ANSWER_BYTES:
+            return PersonAgencyData.unavailable(person, "STORLEK", f"svarsfilen är större än {MAX_ANSWER_BYTES} byte")
+        return parse_response(raw, person, personnummer)
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,8 @@ class SoapConfig:
     timeout: float = 10.0
     attempts: int = 3
     backoff: float = 0.5
+    total: float = 20.0  # every attempt of one question together, reading included
+    max_bytes: int = MAX_ANSWER_BYTES
 
     @classmethod
     def from_env(cls, url: str | None = None) -> SoapConfig:
@@ -78,10 +87,23 @@ class SoapConfig:
             cert=env("EKBIST_SSBTEK_CERT"),
             key=env("EKBIST_SSBTEK_KEY"),
             ca=env("EKBIST_SSBTEK_CA"),
-            timeout=float(env("EKBIST_SSBTEK_TIMEOUT", "10")),
-            attempts=int(env("EKBIST_SSBTEK_FORSOK", "3")),
-            backoff=float(env("EKBIST_SSBTEK_VANTETID", "0.5")),
+            timeout=_number(env, "EKBIST_SSBTEK_TIMEOUT", 10, 0.1, 600),
+            attempts=int(_number(env, "EKBIST_SSBTEK_FORSOK", 3, 1, 10)),
+            backoff=_number(env, "EKBIST_SSBTEK_VANTETID", 0.5, 0, 60),
+            total=_number(env, "EKBIST_SSBTEK_TIDSGRANS", 20, 0.1, 600),
+            max_bytes=int(_number(env, "EKBIST_SSBTEK_MAX_SVAR", MAX_ANSWER_BYTES, 1000, 100_000_000)),
         )
+
+
+def _number(env: Callable[..., str | None], name: str, default: float, low: float, high: float) -> float:
+    text = env(name) or str(default)
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{name} ska vara ett tal") from None
+    if not low <= value <= high:
+        raise ValueError(f"{name} ska ligga mellan {low:g} och {high:g}")
+    return value
 
 
 RETRY_STATUS = frozenset({502, 503, 504})
@@ -99,6 +121,14 @@ class TransportFailure(Exception):
     """SSBTEK could not be reached or did not answer in time, after every attempt."""
 
 
+class _TooLarge(Exception):
+    pass
+
+
+class _OutOfTime(Exception):
+    pass
+
+
 class SoapSource:
     """The SSBTEK v10 SOAP 1.1 client: mutual TLS, per-call timeout, bounded retries with backoff."""
 
@@ -114,33 +144,70 @@ class SoapSource:
         self._client = httpx.Client(
             timeout=httpx.Timeout(config.timeout),
             verify=tls_context(config),
-            headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'},
+            # identity: the size bound applies to what is read, never to a decompressed bomb
+            headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""', "Accept-Encoding": "identity"},
             transport=transport,
         )
 
     def close(self) -> None:
         self._client.close()
 
-    def fetch_raw(self, personnummer: str, period: Month) -> bytes:
-        """The answer as it came (raises :class:`TransportFailure` when none came)."""
-        body = build_request(personnummer, period, self.config.asker)
+    def fetch_raw(self, personnummer: str, period: Month, *, deadline: float | None = None) -> bytes:
+        """The answer as it came (raises :class:`TransportFailure` when none came in time).
+
+        Every attempt, its waits and the reading of the answer share one deadline (``total``
+        seconds, or the monotonic ``deadline`` given): an agency that trickles a byte at a time
+        is cut off when the time is up, and an answer is read as a stream and refused past
+        ``max_bytes``, so a failing agency costs bounded time and memory.
+        """
+        cfg = self.config
+        end = deadline if deadline is not None else time.monotonic() + cfg.total
+        budget = round(max(0.0, end - time.monotonic()), 1)
+        body = build_request(personnummer, period, cfg.asker)
         last = "okänt fel"
-        for attempt in range(max(1, self.config.attempts)):
+        attempts = 0
+        for attempt in range(max(1, cfg.attempts)):
             if attempt:
-                self._sleep(self.config.backoff * 2 ** (attempt - 1))
+                pause = min(cfg.backoff * 2 ** (attempt - 1), end - time.monotonic())
+                if pause > 0:
+                    self._sleep(pause)
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                break
+            attempts += 1
             try:
-                response = self._client.post(self.config.url, content=body)
+                status, data = self._post(body, min(cfg.timeout, remaining), end)
+            except _TooLarge:
+                raise TransportFailure(f"svaret är större än {cfg.max_bytes} byte och lästes inte färdigt") from None
+            except _OutOfTime:
+                last = f"inget fullständigt svar inom {budget:g} s"
+                break
             except httpx.TimeoutException:
-                last = f"ingen svar inom {self.config.timeout:g} s"
+                last = f"inget svar inom {min(cfg.timeout, remaining):g} s"
                 continue
             except httpx.TransportError as exc:
                 last = f"kunde inte nå SSBTEK: {type(exc).__name__}"
                 continue
-            if response.status_code in RETRY_STATUS:
-                last = f"SSBTEK svarade HTTP {response.status_code}"
+            if status in RETRY_STATUS:
+                last = f"SSBTEK svarade HTTP {status}"
                 continue
-            return response.content  # 200, or 500 with a SOAP Fault: both are answers
-        raise TransportFailure(f"{last} (efter {self.config.attempts} försök)")
+            return data  # 200, or 500 with a SOAP Fault: both are answers
+        raise TransportFailure(f"{last} (efter {attempts} försök, tidsgräns {budget:g} s)")
+
+    def _post(self, body: bytes, timeout: float, end: float) -> tuple[int, bytes]:
+        with self._client.stream("POST", self.config.url, content=body, timeout=httpx.Timeout(timeout)) as response:
+            if response.status_code in RETRY_STATUS:
+                return response.status_code, b""
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > self.config.max_bytes:
+                    raise _TooLarge
+                chunks.append(chunk)
+                if time.monotonic() > end:
+                    raise _OutOfTime
+            return response.status_code, b"".join(chunks)
 
     def fetch(self, person: str, personnummer: str | None, period: Month) -> PersonAgencyData:
         if not personnummer:
@@ -149,4 +216,4 @@ class SoapSource:
             raw = self.fetch_raw(personnummer, period)
         except TransportFailure as exc:
             return PersonAgencyData.unavailable(person, "TRANSPORT", str(exc))
-        return parse_response(raw, person)
+        return parse_response(raw, person, personnummer)

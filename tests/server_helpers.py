@@ -11,7 +11,7 @@ from pathlib import Path
 from ekbist._process import EKBIST
 from ekbist._process import Server as _Server
 from ekbist._process import running_server as _running
-from tests.api_helpers import KEY
+from tests.api_helpers import KEY, LOG_KEY
 
 __all__ = ["EKBIST", "Server", "running_server", "server_env"]
 
@@ -31,7 +31,13 @@ class Server:
 
 def server_env(db_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EKBIST_")}
-    env.update(EKBIST_DATABASE_URL=db_url, EKBIST_JWT_KEY=KEY, EKBIST_DATADIR=str(data_dir), **extra)
+    env.update(
+        EKBIST_DATABASE_URL=db_url,
+        EKBIST_JWT_KEY=KEY,
+        EKBIST_LOGG_NYCKEL=LOG_KEY,
+        EKBIST_DATADIR=str(data_dir),
+        **extra,
+    )
     return env
 
 

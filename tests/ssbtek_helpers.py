@@ -16,7 +16,7 @@ def answer(
     sources: dict[str, Any], *, person: str = "s", pnr: str = PNR_ANNA, period: str = PERIOD
 ) -> PersonAgencyData:
     xml = build_response({"personnummer": pnr, "kallor": sources}, Month.parse(period))
-    return parse_response(xml, person)
+    return parse_response(xml, person, pnr)
 
 
 def single(period: str = PERIOD, **extra: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.api_helpers import APP, DECISION, auth, db_url, make_client, rule_copy  # noqa: F401
+from tests.api_helpers import APP, DECISION, KEYRING, auth, db_url, make_client, rule_copy  # noqa: F401
 
 
 @pytest.fixture
@@ -37,10 +37,11 @@ def test_compute_with_ssbtek_answers_and_preview(client: Any) -> None:
     from engine import Month
     from ssbtek import build_response
 
-    xml = build_response(
-        {"personnummer": "198502011235", "kallor": {"AF": {"arbetssokande": False}}}, Month.parse("2026-03")
-    ).decode()
-    r = client.post("/v1/berakningar", json={"ansokan": APP, "ssbtek": {"s": xml}}, headers=auth("handlaggare"))
+    pnr = "198502011235"
+    xml = build_response({"personnummer": pnr, "kallor": {"AF": {"arbetssokande": False}}}, Month.parse("2026-03"))
+    app = {**APP, "hushall": [{"id": "s", "roll": "sokande", "fodd": "1985-02-01", "personnummer": pnr}]}
+    body = {"ansokan": app, "ssbtek": {"s": xml.decode()}}
+    r = client.post("/v1/berakningar", json=body, headers=auth("handlaggare"))
     assert r.status_code == 200 and [d["kod"] for d in r.json()["avvikelser"]] == ["EJ_INSKRIVEN_AF"]
     app2027 = {**APP, "period": "2027-01"}
     r = client.post("/v1/berakningar", json={"ansokan": app2027}, headers=auth("handlaggare"))
@@ -175,7 +176,8 @@ def test_database_down_gives_503_not_a_traceback(rule_copy: Path) -> None:  # no
     from tests.api_helpers import settings
 
     url = "postgresql+psycopg://postgres@127.0.0.1:1/finns_inte?connect_timeout=2"
-    c = TestClient(create_app(settings(url, rule_copy), decision_log=DecisionLog(url)), raise_server_exceptions=False)
+    app = create_app(settings(url, rule_copy), decision_log=DecisionLog(url, KEYRING))
+    c = TestClient(app, raise_server_exceptions=False)
     r = c.get("/readyz")
     assert r.status_code == 503 and "databas" in r.text
     r = c.post("/v1/beslut", json={"ansokan": APP, "beslut": DECISION}, headers=auth("handlaggare"))

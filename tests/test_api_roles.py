@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 
-from tests.api_helpers import APP, DECISION, auth, make_client, rule_copy  # noqa: F401
+from tests.api_helpers import APP, DECISION, KEY, auth, make_client, rule_copy  # noqa: F401
 
 ROLES = ("handlaggare", "revisor", "regelforvaltare")
-# endpoint → role → expected status in own kommun / other kommun (None: same as own)
+# endpoint → role → expected status in own kommun / other kommun (None: same as own). A decision of
+# another kommun is 404, like one that does not exist.
 MATRIX: dict[str, dict[str, tuple[int, int | None]]] = {
     "POST /v1/berakningar": {"handlaggare": (200, None), "revisor": (403, None), "regelforvaltare": (200, None)},
     "GET /v1/regelverk": {"handlaggare": (200, None), "revisor": (200, None), "regelforvaltare": (200, None)},
     "GET /v1/normer": {"handlaggare": (200, None), "revisor": (200, None), "regelforvaltare": (200, None)},
     "POST /v1/beslut": {"handlaggare": (201, None), "revisor": (403, None), "regelforvaltare": (403, None)},
-    "GET /v1/beslut/{id}": {"handlaggare": (200, 403), "revisor": (200, 200), "regelforvaltare": (403, 403)},
+    "GET /v1/beslut": {"handlaggare": (200, None), "revisor": (200, None), "regelforvaltare": (403, None)},
+    "GET /v1/beslut/{id}": {"handlaggare": (200, 404), "revisor": (200, 200), "regelforvaltare": (403, 403)},
     "POST /v1/beslut/{id}/omprovning": {
-        "handlaggare": (200, 403),
+        "handlaggare": (200, 404),
         "revisor": (200, 200),
         "regelforvaltare": (403, 403),
     },
-    "GET /v1/beslut/{id}/forklaring": {"handlaggare": (200, 403), "revisor": (200, 200), "regelforvaltare": (403, 403)},
-    "POST /v1/beslut/{id}/lank": {"handlaggare": (200, 403), "revisor": (200, 200), "regelforvaltare": (403, 403)},
+    "GET /v1/beslut/{id}/forklaring": {"handlaggare": (200, 404), "revisor": (200, 200), "regelforvaltare": (403, 403)},
+    "POST /v1/beslut/{id}/lank": {"handlaggare": (200, 404), "revisor": (200, 200), "regelforvaltare": (403, 403)},
+    "GET /v1/beslut/{id}/atkomst": {"handlaggare": (403, 403), "revisor": (200, 200), "regelforvaltare": (403, 403)},
+    "POST /v1/beslut/{id}/aterkrav": {"handlaggare": (200, 404), "revisor": (200, 200), "regelforvaltare": (403, 403)},
 }
 
 
@@ -52,6 +57,8 @@ def call(client: Any, endpoint: str, ident: str, headers: dict[str, str]) -> int
         body = {"ansokan": APP}
     elif endpoint == "POST /v1/beslut":
         body = {"ansokan": APP, "beslut": DECISION}
+    elif endpoint.endswith("/aterkrav"):
+        body = {"rattelse": APP}
     return int(client.request(method, path, json=body, headers=headers).status_code)
 
 
@@ -77,10 +84,12 @@ def test_expired_and_foreign_tokens(setup: Any) -> None:
     import jwt
 
     client, _ = setup
-    expired = jwt.encode({"sub": "x", "roll": "handlaggare", "kommun": "0180", "exp": 1}, "test-nyckel-" + "x" * 40)
+    claims = {"sub": "x", "roll": "handlaggare", "kommun": "0180", "iat": 100, "exp": 200}
+    expired = jwt.encode(claims, KEY)
     r = client.post("/v1/berakningar", json=APP, headers={"Authorization": f"Bearer {expired}"})
     assert r.status_code == 401 and "gått ut" in r.text
-    foreign = jwt.encode({"sub": "x", "roll": "handlaggare", "kommun": "0180", "exp": 4102444800}, "annan-nyckel" * 4)
+    now = int(time.time())
+    foreign = jwt.encode({**claims, "iat": now, "exp": now + 60}, "annan-nyckel" * 4)
     assert client.post("/v1/berakningar", json=APP, headers={"Authorization": f"Bearer {foreign}"}).status_code == 401
 
 
@@ -90,10 +99,14 @@ def test_every_read_is_logged(setup: Any) -> None:
     client.get(f"/v1/beslut/{ident}", headers=auth("revisor", "1280", "rita"))
     client.get(f"/v1/beslut/{ident}/forklaring", headers=auth("revisor", "1280", "rita"))
     client.post(f"/v1/beslut/{ident}/omprovning", headers=auth("revisor", "1280", "rita"))
-    client.get(f"/v1/beslut/{ident}", headers=auth("handlaggare", "1280", "otto"))  # refused: not logged as a read
+    client.get(f"/v1/beslut/{ident}", headers=auth("handlaggare", "1280", "otto"))  # refused, and logged so
+    client.get(f"/v1/beslut/{ident}", headers=auth("regelforvaltare", "0180", "per"))  # refused: not a reader
     entries = client.app.state.log.access_log(ident)[before:]
-    assert [(e["anvandare"], e["handling"]) for e in entries] == [
-        ("rita", "lasa"),
-        ("rita", "forklaring"),
-        ("rita", "omprova"),
+    assert [(e["anvandare"], e["handling"], e["utfall"]) for e in entries] == [
+        ("rita", "lasa", "ok"),
+        ("rita", "forklaring", "ok"),
+        ("rita", "omprova", "ok"),
+        ("otto", "lasa", "nekad"),
+        ("per", "lasa", "nekad"),
     ]
+    assert entries[0]["adress"] == "testclient"

@@ -5,12 +5,14 @@ from __future__ import annotations
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
 from beslutslogg import DecisionLog
-from tests.api_helpers import APP, DECISION, auth, db_url  # noqa: F401
+from tests.api_helpers import APP, DECISION, KEYRING, app_role, auth, db_url  # noqa: F401
 from tests.server_helpers import EKBIST, running_server, server_env
 
 WRITERS = 8
@@ -34,11 +36,23 @@ def _burst(url: str, acked: list[str], stop: threading.Event, errors: list[str])
             acked.append(r.json()["id"])
 
 
-def test_acknowledged_decisions_survive_sigkill(db_url: str, tmp_path: Path) -> None:  # noqa: F811
+@pytest.fixture
+def server_db(db_url: str) -> Iterator[tuple[str, dict[str, str]]]:  # noqa: F811
+    """The URL the server runs on, and its environment: on PostgreSQL a role that owns nothing,
+    with the tables made by the owner (EKBIST_MIGRERING_URL), as in production."""
+    if db_url.startswith("sqlite"):
+        yield db_url, {}
+        return
+    with app_role(db_url) as app_url:
+        yield app_url, {"EKBIST_MIGRERING_URL": db_url}
+
+
+def test_acknowledged_decisions_survive_sigkill(server_db: tuple[str, dict[str, str]], tmp_path: Path) -> None:
+    url, extra = server_db
     acked: list[str] = []
     errors: list[str] = []
     stop = threading.Event()
-    with running_server(db_url, tmp_path, "--workers", "2") as server:
+    with running_server(url, tmp_path, "--workers", "2", **extra) as server:
         threads = [threading.Thread(target=_burst, args=(server.url, acked, stop, errors)) for _ in range(WRITERS)]
         for t in threads:
             t.start()
@@ -52,29 +66,31 @@ def test_acknowledged_decisions_survive_sigkill(db_url: str, tmp_path: Path) -> 
     assert not errors
     assert len(acked) >= 150
 
-    log = DecisionLog(db_url)
+    log = DecisionLog(url, KEYRING)
     stored = {r.id for r in log.records()}
     assert set(acked) <= stored, "an acknowledged decision is missing after the crash"
-    assert log.verify() == (len(stored), [])
+    v = log.verify()
+    assert (v.beslut, v.problem) == (len(stored), [])
     log.dispose()
 
     # The command an auditor runs agrees, and the server comes back on the same log and appends to it.
     out = subprocess.run(
         [str(EKBIST), "revision", "verifiera"],
-        env=server_env(db_url, tmp_path / "data"),
+        env=server_env(url, tmp_path / "data", **extra),
         capture_output=True,
         text=True,
         check=False,
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert f"{len(stored)} beslut" in out.stdout
-    with running_server(db_url, tmp_path) as server:
+    with running_server(url, tmp_path, **extra) as server:
         r = httpx.post(
             server.url + "/v1/beslut", json={"ansokan": APP, "beslut": DECISION}, headers=auth("handlaggare")
         )
         assert r.status_code == 201 and r.json()["seq"] == len(stored) + 1
-    log = DecisionLog(db_url)
-    assert log.verify() == (len(stored) + 1, [])
+    log = DecisionLog(url, KEYRING)
+    v = log.verify()
+    assert (v.beslut, v.problem) == (len(stored) + 1, [])
     log.dispose()
 
 

@@ -87,7 +87,7 @@ def test_timeout_gives_missing_data_not_a_crash(folder: Path) -> None:
         src = client(url(server), timeout=0.3, attempts=2)
         d = src.fetch("anna", PNR_ANNA, MARCH)
         assert {a.status for a in d.sources.values()} == {"fel"}
-        assert "ingen svar inom 0.3 s (efter 2 försök)" in d.sources["FK"].meddelande
+        assert "inget svar inom 0.3 s (efter 2 försök" in d.sources["FK"].meddelande
         assert server.requests == 2
     finally:
         server.shutdown()
@@ -121,7 +121,7 @@ def test_bounded_retries_with_backoff_on_transport_errors() -> None:
         transport=httpx.MockTransport(lambda r: httpx.Response(503)),
     )
     d = src.fetch("anna", PNR_ANNA, MARCH)
-    assert d.sources["AF"].status == "fel" and "HTTP 503 (efter 2 försök)" in d.sources["AF"].meddelande
+    assert d.sources["AF"].status == "fel" and "HTTP 503 (efter 2 försök" in d.sources["AF"].meddelande
 
 
 def test_mutual_tls(folder: Path, tmp_path: Path) -> None:
@@ -219,3 +219,34 @@ def test_personnummer_is_checked_and_never_echoed(
     f.write_text(yaml.safe_dump(app), encoding="utf-8")
     assert main(["berakna", str(f)]) == 2
     assert "198502011235" not in capsys.readouterr().err
+
+
+def test_cli_hamta_refuses_bad_arguments_and_reports_no_answer(
+    fake: FakeSsbtek, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["hamta", "198502011234", "--period", "2026-03", "--url", url(fake)]) == 2
+    assert "kontrollsiffran" in capsys.readouterr().err
+    assert main(["hamta", PNR_ANNA, "--period", "2026-3", "--url", url(fake)]) == 2
+    assert "--period" in capsys.readouterr().err
+    monkeypatch.delenv("EKBIST_SSBTEK_URL", raising=False)
+    assert main(["hamta", PNR_ANNA, "--period", "2026-03"]) == 2
+    assert "EKBIST_SSBTEK_URL" in capsys.readouterr().err
+    monkeypatch.setenv("EKBIST_SSBTEK_FORSOK", "1")
+    assert main(["hamta", PNR_ANNA, "--period", "2026-03", "--url", "http://127.0.0.1:1/"]) == 1
+    assert "SSBTEK svarade inte: kunde inte nå SSBTEK" in capsys.readouterr().err
+    monkeypatch.setenv("EKBIST_SSBTEK_TIDSGRANS", "abc")
+    assert main(["hamta", PNR_ANNA, "--period", "2026-03", "--url", url(fake)]) == 2
+    assert "EKBIST_SSBTEK_TIDSGRANS ska vara ett tal" in capsys.readouterr().err
+    monkeypatch.delenv("EKBIST_SSBTEK_TIDSGRANS")
+    assert main(["hamta", PNR_ANNA, "--period", "2026-03", "--url", url(fake), "--xml"]) == 0
+    assert "hamtaBastjanstInformationResponse" in capsys.readouterr().out
+    assert main(["hamta", PNR_ANNA, "--period", "2026-03", "--url", url(fake)]) == 0
+    out = capsys.readouterr().out
+    assert "19850201-****" in out and "3 utbetalningar" in out and "1 fordon" in out and "inskriven" in out
+
+
+def test_cli_fake_writes_an_answer(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["ssbtek-fake", "--katalog", str(PERSONS), "--skriv", PNR_ANNA, "--period", "2026-03"]) == 0
+    assert capsys.readouterr().out.startswith("<?xml")
+    assert main(["ssbtek-fake", "--katalog", str(PERSONS), "--skriv", PNR_ANNA]) == 2
+    assert main(["ssbtek-fake", "--katalog", str(tmp_path / "finns-inte")]) == 2

@@ -96,7 +96,7 @@ def test_error_and_left_out_sources() -> None:
 
 
 def test_garbage_is_a_clear_error_for_every_source() -> None:
-    d = parse_response(b"this is not xml <", "s")
+    d = parse_response(b"this is not xml <", "s", PNR_ANNA)
     assert {a.status for a in d.sources.values()} == {"ogiltigt"}
     assert "inte giltig XML" in d.sources["FK"].meddelande
 
@@ -104,7 +104,7 @@ def test_garbage_is_a_clear_error_for_every_source() -> None:
 def test_wrong_namespace_is_named() -> None:
     xml = build_response({"personnummer": PNR_ANNA, "kallor": {}}, Month.parse("2026-03"))
     wrong = xml.replace(NS_SSBT.encode(), b"http://schema.forsakringskassan.se/integration/ssbt/9")
-    d = parse_response(wrong, "s")
+    d = parse_response(wrong, "s", PNR_ANNA)
     assert all(a.status == "ogiltigt" for a in d.sources.values())
     assert "namnrymden" in d.sources["AF"].meddelande and "ssbt/10" in d.sources["AF"].meddelande
 
@@ -113,7 +113,7 @@ def test_a_malformed_source_spoils_only_that_source() -> None:
     xml = build_response({"personnummer": PNR_ANNA, "kallor": FULL}, Month.parse("2026-03")).decode()
     broken = re.sub(r"<ns\d+:regnr>SYN123</ns\d+:regnr>|<[a-z0-9]+:regnr>SYN123</[a-z0-9]+:regnr>", "", xml, count=1)
     assert broken != xml
-    d = parse_response(broken.encode(), "s")
+    d = parse_response(broken.encode(), "s", PNR_ANNA)
     assert d.sources["TNS"].status == "ogiltigt" and "regnr" in d.sources["TNS"].meddelande
     assert d.sources["FK"].status == "svar" and d.sources["SO"].status == "svar"
 
@@ -121,7 +121,7 @@ def test_a_malformed_source_spoils_only_that_source() -> None:
 def test_missing_required_element_in_af() -> None:
     xml = build_response({"personnummer": PNR_ANNA, "kallor": FULL}, Month.parse("2026-03")).decode()
     broken = re.sub(r"<([a-z0-9]+):StatusSokandeinformationKod>0</\1:StatusSokandeinformationKod>", "", xml)
-    d = parse_response(broken.encode(), "s")
+    d = parse_response(broken.encode(), "s", PNR_ANNA)
     assert d.sources["AF"].status == "ogiltigt" and "StatusSokandeinformationKodText" in d.sources["AF"].meddelande
 
 
@@ -130,14 +130,14 @@ def test_bad_payloads_name_the_source() -> None:
     fk = re.search(r"<ssbt:lefiJsonSvar>([^<]+)</ssbt:lefiJsonSvar>", xml)
     assert fk
     bad_json = xml.replace(fk.group(1), base64.b64encode(b"{not json").decode())
-    d = parse_response(bad_json.encode(), "s")
+    d = parse_response(bad_json.encode(), "s", PNR_ANNA)
     assert d.sources["FK"].status == "ogiltigt" and "LEFI" in d.sources["FK"].meddelande
     assert d.sources["CSN"].status == "svar"
     csn = re.search(r"<ssbt:svar>([^<]+)</ssbt:svar>", xml)
     assert csn
     inner = base64.b64decode(csn.group(1)).replace(b'schemaVersion="4.0"', b"")
     bad_csn = xml.replace(csn.group(1), base64.b64encode(inner).decode())
-    d = parse_response(bad_csn.encode(), "s")
+    d = parse_response(bad_csn.encode(), "s", PNR_ANNA)
     assert d.sources["CSN"].status == "ogiltigt" and "CSN:s schema" in d.sources["CSN"].meddelande
 
 
@@ -152,6 +152,6 @@ def test_lefi_provider_unavailable_and_deviations_list_or_object() -> None:
 def test_soap_fault_is_an_error_for_every_source() -> None:
     from ssbtek._soap import fault
 
-    d = parse_response(fault("500", "Tjänsten är inte tillgänglig"), "s")
+    d = parse_response(fault("500", "Tjänsten är inte tillgänglig"), "s", PNR_ANNA)
     assert {a.status for a in d.sources.values()} == {"fel"}
     assert "inte tillgänglig" in d.sources["SO"].meddelande

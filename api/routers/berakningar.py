@@ -1,0 +1,43 @@
+"""``POST /v1/berakningar``: compute an application with its trace and deviations, recording nothing.
+
+The body is parsed by the engine's strict reader; the computation runs in the worker thread pool
+so that the event loop (and ``/healthz``) is never held by it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from api._agency import stored_input
+from api._auth import Principal, principal, require
+from api._bodies import BerakningBody, BerakningDoc, body_schema, read_json
+from api._context import Context
+from api._errors import ORJSONResponse, validation_error
+from beslutslogg.omprovning import compute_stored
+
+router = APIRouter(tags=["beräkning"])
+
+
+@router.post(
+    "/v1/berakningar",
+    summary="Beräkna en ansökan med spår och avvikelser",
+    openapi_extra=body_schema(BerakningDoc, bare=True),
+)
+async def berakna(request: Request, ctx: Context, who: Annotated[Principal, Depends(principal)]) -> Response:
+    require(who, "berakna")
+    data = await read_json(request)
+    if isinstance(data, dict) and "ansokan" not in data:
+        data = {"ansokan": data}  # a bare application is accepted too
+    try:
+        body = BerakningBody.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+    indata = await stored_input(ctx.agency, body.ansokan, body.ssbtek, body.hamta_ssbtek)
+    if body.jamforelsetal is not None:
+        indata["jamforelsetal"] = body.jamforelsetal
+    result = await ctx.compute(lambda: compute_stored(ctx.rules.current(), indata))
+    return ORJSONResponse(result)
