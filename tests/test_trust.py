@@ -407,6 +407,10 @@ def test_serve_refuses_to_run_as_the_table_owner(tmp_path: Path) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("EKBIST_")}
         env.update(EKBIST_JWT_KEY=KEY, EKBIST_LOGG_NYCKEL=LOG_KEY, EKBIST_DATADIR=str(tmp_path))
         out = subprocess.run(
-            [str(EKBIST), "serve", "--databas", url, "--port", "1"], env=env, capture_output=True, text=True, timeout=120
+            [str(EKBIST), "serve", "--databas", url, "--port", "1"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert out.returncode == 2 and "superanvändare" in out.stderr and "EKBIST_MIGRERING_URL" in out.stderr
