@@ -19,4 +19,3 @@ settle_memory()
 # statement; with the default 5 ms switch interval it waits behind the computing thread each time,
 # and the lock is held that much longer. Measured with bench/bench_api.py (docs/prestanda.rst).
 sys.setswitchinterval(0.0005)
-
