@@ -46,9 +46,19 @@ class _Common(_Strict):
 Jamforelsetal = Annotated[float, Field(ge=float(JAMFORELSETAL_MIN), le=float(JAMFORELSETAL_MAX))]
 
 
+Antaganden = Annotated[
+    dict[
+        Annotated[StrictStr, Field(max_length=120)],
+        StrictInt | float | StrictBool | Annotated[StrictStr, Field(max_length=40)],
+    ],
+    Field(max_length=50, description="vad händer om: norm- eller regel-id → tillfälligt värde"),
+]
+
+
 class BerakningBody(_Common):
     ansokan: dict[str, Any]
     jamforelsetal: Jamforelsetal | None = Field(None, description="förhandsberäkning med ett ej inmatat jämförelsetal")
+    antaganden: Antaganden | None = None
 
 
 class BeslutBody(_Common):
@@ -64,6 +74,7 @@ class AterkravBody(_Strict):
 class BerakningDoc(_Common):
     ansokan: Ansokan
     jamforelsetal: Jamforelsetal | None = None
+    antaganden: Antaganden | None = None
 
 
 class BeslutDoc(_Common):

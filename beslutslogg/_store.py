@@ -40,6 +40,7 @@ _INSERT_DECISION = beslut.insert()
 _INSERT_ACCESS = atkomstlogg.insert()
 _LAST_DECISION = select(beslut.c.seq, beslut.c.hash).order_by(beslut.c.seq.desc()).limit(1)
 _HEAD = select(kedja.c.seq, kedja.c.mac, kedja.c.tidpunkt).order_by(kedja.c.seq.desc()).limit(1)
+_IN_FORCE = select(kedja.c.ref).where(kedja.c.typ == "i_kraft").order_by(kedja.c.seq.desc()).limit(1)
 _BUNDLE_STORED = select(regelverk_paket.c.hash).where(regelverk_paket.c.hash == bindparam("h"))
 ADVISORY_LOCK = 0x0EB157  # the chain's lock on PostgreSQL (pg_advisory_xact_lock)
 
@@ -213,6 +214,54 @@ class DecisionLog:
         self._group.submit(lambda conn, head: (None, self._store_bundle(conn, head, bundle)))
         with self._lock:
             self._bundles.add(bundle.hash)
+
+    # -- the rules in force ------------------------------------------------------------------------
+    def put_in_force(self, bundle: Any) -> bool:
+        """Make ``bundle`` the rules in force for every server on this log; False if it already was."""
+        self._keys()
+
+        def work(conn: Connection, head: Head) -> tuple[bool, Head]:
+            head = self._store_bundle(conn, head, bundle)
+            current = conn.execute(_IN_FORCE).first()
+            if current is not None and current[0] == bundle.hash:
+                return False, head
+            content = record_hash({"hash": bundle.hash, "version": bundle.version})
+            return True, self._link(conn, head, "i_kraft", bundle.hash, content)
+
+        changed: bool = self._group.submit(work)
+        with self._lock:
+            self._bundles.add(bundle.hash)
+        return changed
+
+    def in_force(self) -> str | None:
+        """The hash of the rule bundle in force, or None when none has been put in force yet."""
+        with self.reader.connect() as conn:
+            row = conn.execute(_IN_FORCE).first()
+        return None if row is None else str(row[0])
+
+    def in_force_history(self) -> list[dict[str, Any]]:
+        """Every switch of the rules in force: when, which bundle, which version label."""
+        q = (
+            select(kedja.c.seq, kedja.c.tidpunkt, kedja.c.ref, regelverk_paket.c.version)
+            .select_from(kedja.outerjoin(regelverk_paket, regelverk_paket.c.hash == kedja.c.ref))
+            .where(kedja.c.typ == "i_kraft")
+            .order_by(kedja.c.seq)
+        )
+        with self.reader.connect() as conn:
+            return [{"position": r[0], "tidpunkt": r[1], "hash": r[2], "version": r[3]} for r in conn.execute(q)]
+
+    def version_conflict(self, bundle: Any) -> str | None:
+        """The hash of another stored bundle with ``bundle``'s id and version label, if there is one."""
+        q = (
+            select(regelverk_paket.c.hash)
+            .where(regelverk_paket.c.regelverk_id == bundle.id)
+            .where(regelverk_paket.c.version == bundle.version)
+            .where(regelverk_paket.c.hash != bundle.hash)
+            .limit(1)
+        )
+        with self.reader.connect() as conn:
+            row = conn.execute(q).first()
+        return None if row is None else str(row[0])
 
     def bundle_files(self, bundle_hash: str) -> dict[str, str] | None:
         """The stored files of a bundle, or None; raises ValueError when the stored text is garbled."""

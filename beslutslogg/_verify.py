@@ -32,6 +32,7 @@ from beslutslogg._canonical import (
     GENESIS,
     digest,
     link_message,
+    record_hash,
 )
 from beslutslogg._keys import Keyring
 from beslutslogg._model import Head, Verification
@@ -110,6 +111,9 @@ class _ChainWalk:
 
     def records(self, links: list[Mapping[Any, Any]]) -> None:
         by_type: dict[str, dict[str, Mapping[Any, Any]]] = {}
+        in_force = [link for link in links if link["typ"] == "i_kraft"]
+        if in_force:
+            self.rules_in_force(in_force)
         for link in links:
             if link["typ"] in self.linked:
                 refs = by_type.setdefault(str(link["typ"]), {})
@@ -125,6 +129,16 @@ class _ChainWalk:
                     self.report.add(f"{_describe(typ, ref)} saknas (borttaget ur databasen; länk nr {link['seq']})")
                     continue
                 self.check_record(typ, ref, row, link)
+
+    def rules_in_force(self, links: list[Mapping[Any, Any]]) -> None:
+        """A switch of the rules in force must name a stored bundle, with the version it had."""
+        rows = _rows(self.conn, "regelverk", [str(link["ref"]) for link in links])
+        for link in links:
+            row = rows.get(str(link["ref"]))
+            if row is None:
+                self.report.add(f"länk nr {link['seq']} sätter regelverket {link['ref']} i kraft, men det saknas")
+            elif record_hash({"hash": row["hash"], "version": row["version"]}) != link["innehall"]:
+                self.report.add(f"länk nr {link['seq']}: regelverket {link['ref']} har bytt versionsbeteckning")
 
     def check_record(self, typ: str, ref: str, row: Mapping[Any, Any], link: Mapping[Any, Any]) -> None:
         v = self.report.v

@@ -65,13 +65,17 @@ def stored_bundle(log: Any, bundle_hash: str) -> engine.RuleBundle:
         ) from None
 
 
-def compute_stored(bundle: engine.RuleBundle, indata: Mapping[str, Any]) -> dict[str, Any]:
+def compute_stored(
+    bundle: engine.RuleBundle, indata: Mapping[str, Any], assumptions: engine.Assumptions | None = None
+) -> dict[str, Any]:
     """Compute a decision's stored input (application, SSBTEK answers as received, preview values)."""
     overrides = {}
     if indata.get("jamforelsetal") is not None:
         overrides["jamforelsetal"] = engine.jamforelsetal(indata["jamforelsetal"])
     agency = agency_data(indata)
-    result: dict[str, Any] = bundle.calculate(indata["ansokan"], overrides=overrides, agency=agency).to_dict()
+    result: dict[str, Any] = bundle.calculate(
+        indata["ansokan"], overrides=overrides, agency=agency, assumptions=assumptions
+    ).to_dict()
     return result
 
 

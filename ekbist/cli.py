@@ -22,6 +22,7 @@ from ekbist import _agency as agency_data
 from ekbist import golden
 from ekbist._documents import read_document
 from ekbist._errors import Unavailable, UsageError
+from ekbist._jamfor_cli import register as register_jamfor
 from ekbist._server_cli import register as register_server
 from ekbist._ssbtek_cli import register as register_ssbtek
 from explain import render_text
@@ -50,12 +51,38 @@ def cmd_berakna(args: argparse.Namespace) -> int:
         agency = agency_data.from_files(doc.ansokan, args.ssbtek)
     elif args.hamta:
         agency = agency_data.from_soap(doc.ansokan, args.ssbtek_url)
+    if args.anta:
+        return _what_if(args, bundle, doc.ansokan, overrides, agency)
     result = bundle.calculate(doc.ansokan, overrides=overrides, agency=agency).to_dict()
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(render_text(result))
+    return EXIT_OK
+
+
+def _what_if(
+    args: argparse.Namespace, bundle: engine.RuleBundle, application: Any, overrides: dict[str, Decimal], agency: Any
+) -> int:
+    """``--anta NAMN=VÄRDE``: the base and the alternative computed from the same application."""
+    from explain.compare import render_comparison
+
+    raw: dict[str, str] = {}
+    for pair in args.anta:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise engine.InputError([engine.Problem("--anta", f"'{pair}' ska skrivas NAMN=VÄRDE")])
+        raw[name.strip()] = value.strip()
+    assumptions = engine.parse_assumptions(bundle, raw, "--anta")
+    base = bundle.calculate(application, overrides=overrides, agency=agency).to_dict()
+    alt = bundle.calculate(application, overrides=overrides, agency=agency, assumptions=assumptions).to_dict()
+    if args.json:
+        out = {"bas": base, "alternativ": alt, "antaganden": assumptions.listed()}
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_comparison(base, alt, assumptions.listed()))
     return EXIT_OK
 
 
@@ -72,6 +99,8 @@ def cmd_validera(args: argparse.Namespace) -> int:
         for p in problems:
             print(f"  {p}")
         return EXIT_FAILED
+    from ekbist import _versions
+
     bundle = engine.load_bundle(root)
     start, end = bundle.validity()
     print(
@@ -80,7 +109,9 @@ def cmd_validera(args: argparse.Namespace) -> int:
         f"Innehållshash: {bundle.hash}\n"
         f"Beräkningsregler från {start}{f' till {end}' if end else ''} (perioder utan inmatade belopp vägras)."
     )
-    return EXIT_OK
+    state = (_versions.establish if args.faststall else _versions.status)(root, bundle.version, bundle.hash)
+    print(("VARNING: " if state.kind == "ändrad" else "") + state.message)
+    return EXIT_FAILED if args.faststall and state.kind == "ändrad" else EXIT_OK
 
 
 def cmd_testa(args: argparse.Namespace) -> int:
@@ -90,6 +121,7 @@ def cmd_testa(args: argparse.Namespace) -> int:
         raise UsageError(f"inga fallfiler (*.yaml, *.json) i {', '.join(dirs)}")
     compute = golden.default_compute(_bundle(args.regelrot))
     failed = 0
+    updatable: list[tuple[Path, list[tuple[str, Any, Any]]]] = []
     for path in files:
         outcome = golden.run_case(path, compute)
         if outcome.ok:
@@ -102,8 +134,41 @@ def cmd_testa(args: argparse.Namespace) -> int:
             print(f"      {outcome.error}")
         for key, want, have in outcome.differences:
             print(f"      {key}: förväntat {want}, beräknat {have}")
+        if (
+            not outcome.error
+            and outcome.differences
+            and not any(k.startswith("forvantat_fel") for k, _, _ in outcome.differences)
+        ):
+            updatable.append((path, outcome.differences))
     print(f"{len(files)} fall: {len(files) - failed} godkända, {failed} fel.")
+    if args.uppdatera and failed:
+        return _update_cases(updatable, failed, args.ja)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _update_cases(updatable: list[tuple[Path, list[tuple[str, Any, Any]]]], failed: int, yes: bool) -> int:
+    """``testa --uppdatera``: write the computed values into the case files, after asking."""
+    manual = failed - len(updatable)
+    if not updatable:
+        print("Inga fall kan uppdateras automatiskt (fel som inte är belopp rättas för hand).")
+        return EXIT_FAILED
+    print(
+        f"\n{len(updatable)} fall kan få de beräknade värdena som förväntade"
+        + (f"; {manual} måste rättas för hand." if manual else ".")
+        + " Kontrollera mot lagtexten att ändringen är avsedd, och rätta beskrivningarna."
+    )
+    if not yes:
+        try:
+            answer = input(f"Skriv de beräknade värdena i {len(updatable)} fallfiler? [j/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("j", "ja", "y", "yes"):
+            print("Inget ändrat.")
+            return EXIT_FAILED
+    for path, differences in updatable:
+        golden.update_case(path, differences)
+        print(f"uppdaterat {path}")
+    return EXIT_FAILED if manual else EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,11 +196,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="ett sparat SSBTEK v10-svar för en person i ansökan (kan upprepas)",
     )
     p.add_argument("--hamta", action="store_true", help="hämta uppgifter för de vuxna från SSBTEK (EKBIST_SSBTEK_*)")
+    p.add_argument(
+        "--anta",
+        metavar="NAMN=VÄRDE",
+        action="append",
+        default=[],
+        help="vad händer om: räkna också med ett tillfälligt värde för en norm eller regel (kan upprepas)",
+    )
     p.add_argument("--ssbtek-url", metavar="URL", help="SSBTEK-adress (annars EKBIST_SSBTEK_URL)")
     p.set_defaults(func=cmd_berakna)
 
     p = sub.add_parser("validera", help="kontrollera regelfilerna; rapportera varje problem med fil och rad")
     p.add_argument("root", metavar="ROT", nargs="?", help="katalog med regelverk/ och normer/")
+    p.add_argument(
+        "--faststall",
+        action="store_true",
+        help="fastställ versionen: skriv version och innehållshash i regelverk/versioner.txt",
+    )
     p.set_defaults(func=cmd_validera)
 
     p = sub.add_parser("testa", help="kör guldfall och visa förväntat mot beräknat för varje fel")
@@ -144,9 +221,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--regelrot", metavar="ROT", help="katalog med regelverk/ och normer/")
     p.add_argument("-v", "--verbose", action="store_true", help="visa även godkända fall")
+    p.add_argument(
+        "--uppdatera",
+        action="store_true",
+        help="skriv beräknade värden som förväntade i fallen som skiljer sig (frågar)",
+    )
+    p.add_argument("--ja", action="store_true", help="med --uppdatera: fråga inte")
     p.set_defaults(func=cmd_testa)
     register_ssbtek(sub)
     register_server(sub)
+    register_jamfor(sub)
     _register_extensions(sub)
     return parser
 

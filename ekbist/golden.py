@@ -9,6 +9,8 @@ application must be refused, naming the given field). Used by ``ekbist testa`` a
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,3 +107,49 @@ def _deviations(items: list[Any]) -> list[tuple[str, str | None]]:
         else:
             out.append((str(d["kod"]), d.get("person")))
     return sorted(out, key=lambda t: (t[0], t[1] or ""))
+
+
+def update_case(path: Path, differences: list[tuple[str, Any, Any]]) -> None:
+    """Write computed values over the expected ones in a case file, keeping its layout and comments.
+
+    YAML is edited round-trip (ruamel.yaml), so flow mappings, quoting and comments stay as the
+    policy editor wrote them; JSON is rewritten with the same keys in the same order.
+    """
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        data = json.loads(text)
+        _apply(data, differences)
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        return
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap the editor's lines
+    yaml.indent(mapping=2, sequence=4, offset=2)  # the layout of the case files
+    data = yaml.load(text)
+    _apply(data, differences, CommentedMap, CommentedSeq)
+    buf = io.StringIO()
+    yaml.dump(data, buf)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def _apply(data: Any, differences: list[tuple[str, Any, Any]], mapping: Any = dict, seq: Any = list) -> None:
+    expected = data["forvantat"]
+    for key, _, have in differences:
+        if key.startswith("regler."):
+            expected["regler"][key[len("regler.") :]] = have
+        elif key == "avvikelser":
+            items = seq()
+            for code, person in have:
+                item = mapping()
+                item["kod"] = code
+                if person is not None:
+                    item["person"] = person
+                if hasattr(item, "fa"):
+                    item.fa.set_flow_style()
+                items.append(item)
+            expected["avvikelser"] = items
+        else:
+            expected[key] = have

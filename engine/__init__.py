@@ -10,6 +10,7 @@ The engine knows nothing of HTTP, the command line or storage. Its public surfac
 """
 
 from engine._agency import SOURCE_NAMES, SOURCES, PersonAgencyData, SourceAnswer
+from engine._assumptions import Assumptions, parse_assumptions
 from engine._bundle import RuleBundle, check_bundle, content_hash, load_bundle, load_bundle_from_files, read_rule_files
 from engine._errors import EvaluationError, InputError, PeriodNotCovered, Problem, RuleFileError, RuleProblem
 from engine._evaluate import Result
@@ -25,6 +26,7 @@ __all__ = [
     "ROLES",
     "SOURCES",
     "SOURCE_NAMES",
+    "Assumptions",
     "EvaluationError",
     "InputError",
     "Month",
@@ -43,6 +45,7 @@ __all__ = [
     "load_bundle",
     "load_bundle_from_files",
     "parse_application",
+    "parse_assumptions",
     "parse_json",
     "parse_text",
     "read_rule_files",

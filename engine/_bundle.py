@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from engine import _template
-from engine._errors import RuleFileError, RuleProblem
+from engine._errors import InputError, RuleFileError, RuleProblem
 from engine._evaluate import build_plan, calculate
 from engine._expression import Compiled, FormulaError, FunctionDef, Symbol, T, UnknownNorm, compile_formula
 from engine._functions import DETAIL_KEYS, FUNCTIONS, INPUTS
@@ -62,6 +62,7 @@ class RuleDef:
     template: tuple[_template.Part, ...] | None = None
     requirement: tuple[_template.Part, ...] | None = None
     failed: bool = False  # a version did not compile; later checks stay quiet about it
+    spec_index: int = 0  # the rule's place in its file's list, for locating problems
 
     def version_on(self, day: date) -> CompiledVersion | None:
         for v in self.versions:
@@ -268,7 +269,7 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
         if r.id in INPUTS or r.id in FUNCTIONS:
             ld.problem(file, (*where, "id"), f"'{r.id}' är redan namnet på en indata eller funktion")
             continue
-        rules[r.id] = RuleDef(spec=r, file=file, index=len(rules))
+        rules[r.id] = RuleDef(spec=r, file=file, index=len(rules), spec_index=i)
         for a, b in _overlaps(r.versioner):
             ld.problem(file, (*where, "versioner", b, "giltig_fran"), f"versionen överlappar versioner[{a}]")
         for a, b in _overlaps(r.lagrum):
@@ -296,6 +297,7 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
             elif target.spec.entitet != "hushall" or target.spec.typ != "belopp":
                 ld.problem(MANIFEST, ("utdata", i), f"utdata '{out}' måste vara en hushållsregel av typ belopp")
     _check_eras(ld, rules)
+    _check_gaps(ld, norms, rules)
     if not ld.problems:
         _check_published(ld, norms)
     controls = load_controls(ld, files, statutes)
@@ -305,7 +307,77 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
     bundle = RuleBundle(manifest, rules, norms, dict(files))
     controls.base_name = f"ekbist_{bundle.hash[7:19]}"
     bundle.controls = controls
+    _check_riksnorm_months(ld, bundle)
+    if ld.problems:
+        raise RuleFileError(ld.problems)
     return bundle
+
+
+def _check_gaps(ld: _Loader, norms: Mapping[str, NormDef], rules: Mapping[str, RuleDef]) -> None:
+    """No day may fall between two dated values of a norm, or between two versions of a rule.
+
+    A gap is almost always a typing error in a date; where a value really ends, the period after it
+    is refused ("not entered") anyway, which needs no gap.
+    """
+    for nd in norms.values():
+        ordered = sorted(range(len(nd.entries)), key=lambda i: nd.entries[i].spec.giltig_fran)
+        for a, b in itertools.pairwise(ordered):
+            end, start = nd.entries[a].spec.giltig_till, nd.entries[b].spec.giltig_fran
+            if end is not None and end + timedelta(days=1) < start:
+                ld.problem(
+                    nd.file,
+                    ("normer", nd.index, "varden", b, "giltig_fran"),
+                    f"glapp mellan {end} (varden[{a}] slutar) och {start}: inget värde gäller däremellan; "
+                    f"låt giltig_fran vara {end + timedelta(days=1)} eller ändra giltig_till i varden[{a}]",
+                )
+    for rd in rules.values():
+        versions = rd.spec.versioner
+        ordered = sorted(range(len(versions)), key=lambda i: versions[i].giltig_fran)
+        for a, b in itertools.pairwise(ordered):
+            end, start = versions[a].giltig_till, versions[b].giltig_fran
+            if end is not None and end + timedelta(days=1) < start:
+                ld.problem(
+                    rd.file,
+                    ("regler", rd.spec_index, "versioner", b, "giltig_fran"),
+                    f"glapp mellan {end} (versioner[{a}] slutar) och {start}: regeln gäller inte däremellan; "
+                    f"låt giltig_fran vara {end + timedelta(days=1)}",
+                )
+
+
+def _check_riksnorm_months(ld: _Loader, bundle: RuleBundle) -> None:
+    """Every month from the first one the rules compute through the last entered riksnorm amount must
+    have its riksnorm: a deleted or mistyped year shows here, not in a caseworker's refused application."""
+    from engine._period import Month
+
+    entered = [  # amounts entered for a closed span: the months they cover must all compute
+        (e.spec.giltig_till, nd)
+        for nid, nd in bundle.norms.items()
+        if nid.startswith("riksnorm.") and nd.spec.typ != "tal"
+        for e in nd.entries
+        if e.spec.harleds is None and e.spec.giltig_till is not None
+    ]
+    start, _ = bundle.validity()
+    if not entered or start is None:
+        return
+    last = max(day for day, _ in entered if day is not None)
+    month, end = Month.of(start.year, start.month), Month.of(last.year, last.month)
+    reported: set[str] = set()
+    while month <= end:
+        try:
+            plan = bundle.plan(month)
+        except InputError as exc:
+            ld.problems.append(RuleProblem(MANIFEST, None, "", f"{month}: {exc.problems[0].message}"))
+            return
+        for nid, why in plan.missing.items():
+            if nid.startswith("riksnorm.") and nid not in reported:
+                reported.add(nid)
+                nd = bundle.norms[nid]
+                ld.problem(
+                    nd.file,
+                    ("normer", nd.index, "varden"),
+                    f"riksnormen saknas för {month.name_sv()}: {why}; mata in beloppet för perioden",
+                )
+        month = month + 1
 
 
 def _reporter(ld: _Loader, file: str, index: int) -> Callable[[tuple[str | int, ...], str], None]:
@@ -491,7 +563,7 @@ class RuleBundle:
         self.norms = norms
         self.files = files
         self.hash = content_hash(files)
-        self._plans: dict[tuple[int, tuple[tuple[str, Decimal], ...]], Any] = {}
+        self._plans: dict[tuple[Any, ...], Any] = {}
         self._lock = threading.Lock()
         self.controls: ControlSet | None = None
 
@@ -503,12 +575,12 @@ class RuleBundle:
     def version(self) -> str:
         return self.manifest.version
 
-    def plan(self, month: Any, overrides: Mapping[str, Decimal] | None = None) -> Any:
+    def plan(self, month: Any, overrides: Mapping[str, Decimal] | None = None, assumptions: Any = None) -> Any:
         """The compiled evaluation plan for a month (cached); see :mod:`engine._evaluate`."""
-        key = (month.index, tuple(sorted((overrides or {}).items())))
+        key = (month.index, tuple(sorted((overrides or {}).items())), assumptions.key() if assumptions else ())
         plan = self._plans.get(key)
         if plan is None:
-            plan = build_plan(self, month, overrides or {})
+            plan = build_plan(self, month, overrides or {}, assumptions)
             with self._lock:
                 if len(self._plans) > 512:
                     self._plans.clear()
@@ -521,13 +593,15 @@ class RuleBundle:
         *,
         overrides: Mapping[str, Decimal] | None = None,
         agency: Mapping[str, Any] | None = None,
+        assumptions: Any = None,
     ) -> Any:
         """Compute one application (a mapping in the contract's shape) and return a Result.
 
         ``agency`` maps the application's person ids to their agency answers
-        (:class:`engine.PersonAgencyData`); the control rules run over them.
+        (:class:`engine.PersonAgencyData`); the control rules run over them. ``assumptions``
+        (:func:`engine.parse_assumptions`) replace norms or rules for a what-if.
         """
-        return calculate(self, application, overrides=overrides, agency=agency)
+        return calculate(self, application, overrides=overrides, agency=agency, assumptions=assumptions)
 
     def validity(self) -> tuple[date | None, date | None]:
         """The span in which every output rule has a version (its norms may still be missing)."""

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from engine import _template
+from engine._assumptions import Assumptions
 from engine._errors import EvaluationError, InputError, PeriodNotCovered, Problem
 from engine._expression import Ctx, Fn, MissingNorm
 from engine._functions import INPUTS
@@ -48,7 +49,7 @@ class RuleBundle(Protocol):
 
     def validity(self) -> tuple[Any, Any]: ...
 
-    def plan(self, month: Any, overrides: Mapping[str, Decimal] | None = None) -> Any: ...
+    def plan(self, month: Any, overrides: Mapping[str, Decimal] | None = None, assumptions: Any = None) -> Any: ...
 
 
 @dataclass
@@ -100,10 +101,13 @@ class Plan:
     outputs: tuple[str, ...]
     bundle_ref: dict[str, str]
     sections: dict[str, str]
+    assumptions: list[dict[str, Any]] = field(default_factory=list)
 
 
-def build_plan(bundle: RuleBundle, month: Month, overrides: Mapping[str, Decimal]) -> Plan:
-
+def build_plan(
+    bundle: RuleBundle, month: Month, overrides: Mapping[str, Decimal], assumptions: Assumptions | None = None
+) -> Plan:
+    assumed = assumptions or Assumptions()
     day = month.first_day
     live = {rid: v for rid, rd in bundle.rules.items() if (v := rd.version_on(day)) is not None}
     problems: list[Problem] = []
@@ -124,7 +128,7 @@ def build_plan(bundle: RuleBundle, month: Month, overrides: Mapping[str, Decimal
     needed: set[str] = set()
     for v in live.values():
         needed |= v.compiled.norms
-    resolver = NormResolver(bundle.norms, day, overrides, f"{month.name_sv()} ({month})")
+    resolver = NormResolver(bundle.norms, day, overrides, f"{month.name_sv()} ({month})", assumed.norms)
     norms: dict[str, Any] = {}
     missing: dict[str, str] = {}
     for nid in sorted(needed | {n for n in bundle.norms if n.startswith("kommun.")}):
@@ -142,6 +146,7 @@ def build_plan(bundle: RuleBundle, month: Month, overrides: Mapping[str, Decimal
     for rid in topological_order({r: bundle.rules[r] for r in live}, deps):
         rd, v = bundle.rules[rid], live[rid]
         spec = rd.spec
+        fixed = rid in assumed.rules
         planned.append(
             PlannedRule(
                 id=rid,
@@ -149,10 +154,10 @@ def build_plan(bundle: RuleBundle, month: Month, overrides: Mapping[str, Decimal
                 entity=spec.entitet,
                 roles=frozenset(spec.roller) if spec.roller else None,
                 typ=spec.typ,
-                fn=v.compiled.fn,
+                fn=_constant(assumed.rules[rid]) if fixed else v.compiled.fn,
                 version=v.spec.giltig_fran.isoformat(),
                 lagrum=rd.lagrum_on(day, statutes),
-                template=_template.compile_parts(v.template) if v.template else None,
+                template=_template.compile_parts(v.template) if v.template and not fixed else None,
                 visible=spec.visas,
                 hide_zero=spec.dolj_noll,
                 deduction=spec.avdrag,
@@ -161,10 +166,12 @@ def build_plan(bundle: RuleBundle, month: Month, overrides: Mapping[str, Decimal
                 section=spec.avsnitt,
                 norms=sorted(v.compiled.norms),
                 requirement=(spec.krav.falt, _template.compile_parts(rd.requirement))
-                if spec.krav and rd.requirement
+                if spec.krav and rd.requirement and not fixed
                 else None,
             )
         )
+        if fixed:
+            planned[-1].base.update(antagande=True, forklaring="antaget värde i en vad-händer-om-beräkning")
     return Plan(
         month=month,
         rules=planned,
@@ -175,7 +182,17 @@ def build_plan(bundle: RuleBundle, month: Month, overrides: Mapping[str, Decimal
         outputs=tuple(bundle.manifest.utdata),
         bundle_ref={"id": bundle.id, "version": bundle.version, "hash": bundle.hash},
         sections=dict(bundle.manifest.avsnitt),
+        assumptions=assumed.listed(),
     )
+
+
+def _constant(value: Any) -> Fn:
+    fixed = int(value) if isinstance(value, Decimal) and value == value.to_integral_value() else value
+
+    def run(ctx: Ctx) -> Any:
+        return fixed
+
+    return run
 
 
 def _no_rules_message(bundle: RuleBundle, month: Month, out: str) -> str:
@@ -195,6 +212,7 @@ def calculate(
     *,
     overrides: Mapping[str, Decimal] | None = None,
     agency: Mapping[str, Any] | None = None,
+    assumptions: Assumptions | None = None,
 ) -> Result:
     _, facts = parse_application(application)
     if agency:
@@ -203,7 +221,7 @@ def calculate(
             raise InputError(
                 [Problem("ssbtek", f"myndighetssvar för '{u}', som inte finns i hushall") for u in unknown]
             )
-    plan = bundle.plan(facts.period, overrides)
+    plan = bundle.plan(facts.period, overrides, assumptions)
     result = evaluate(plan, facts)
     if bundle.controls is not None:
         deviations, entries = bundle.controls.evaluate(facts, agency or {}, result.values)
@@ -271,6 +289,7 @@ def evaluate(plan: Plan, facts: Facts) -> Result:
         norms=plan.norm_info,
         sections=plan.sections,
         preview={k: _plain(v) for k, v in plan.overrides.items()} or None,
+        assumptions=plan.assumptions or None,
     )
 
 
@@ -397,6 +416,7 @@ class Result:
     norms: dict[str, dict[str, Any]]
     sections: dict[str, str] = field(default_factory=dict)
     preview: dict[str, Any] | None = None
+    assumptions: list[dict[str, Any]] | None = None
     avvikelser: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     protected: bool = False  # a person has protected identity: no location data in the output
@@ -412,6 +432,8 @@ class Result:
                 "varden": self.preview,
                 "meddelande": "förhandsberäkning med angivna värden som ännu inte är fastställda i normer/",
             }
+        if self.assumptions:
+            out["antaganden"] = self.assumptions
         out["hushall"] = self.persons
         out["avvikelser"] = self.avvikelser
         out.update(self.extra)

@@ -177,10 +177,18 @@ class MissingValue(Exception):
 class NormResolver:
     """Values of norms for one day, derived where needed, with overrides for previews."""
 
-    def __init__(self, norms: Mapping[str, NormDef], day: date, overrides: Mapping[str, Decimal], period_sv: str):
+    def __init__(
+        self,
+        norms: Mapping[str, NormDef],
+        day: date,
+        overrides: Mapping[str, Decimal],
+        period_sv: str,
+        assumed: Mapping[str, Decimal] | None = None,
+    ):
         self.norms = norms
         self.day = day
         self.overrides = overrides
+        self.assumed = assumed or {}
         self.period_sv = period_sv
         self._values: dict[str, Any] = {}
         self.info: dict[str, dict[str, Any]] = {}
@@ -190,6 +198,16 @@ class NormResolver:
         if norm_id in self._values:
             return self._values[norm_id]
         nd = self.norms[norm_id]
+        if norm_id in self.assumed:
+            v_assumed: Any = int_if_whole(self.assumed[norm_id])
+            self.info[norm_id] = {
+                "namn": nd.spec.namn,
+                "varde": _json(v_assumed),
+                "antagande": True,
+                "kalla": "antaget i en vad-händer-om-beräkning, inte ett fastställt värde",
+            }
+            self._values[norm_id] = v_assumed
+            return v_assumed
         if norm_id in self.overrides:
             v: Any = int_if_whole(self.overrides[norm_id])
             self.overrides_used.add(norm_id)
@@ -217,6 +235,8 @@ class NormResolver:
                 item["harledning"] = f"{d.text}, där varde är {d.source}"
                 if any(n in self.overrides_used for n in d.compiled.norms):
                     item["forhandsvisning"] = True
+                if d.source in self.assumed or any(n in self.assumed for n in d.compiled.norms):
+                    item["antagande"] = True
             if entry.spec.anmarkning:
                 item["anmarkning"] = entry.spec.anmarkning
             self.info[norm_id] = item

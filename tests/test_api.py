@@ -105,6 +105,13 @@ def test_replay_after_rules_change(client: Any, rule_copy: Path) -> None:  # noq
         normer.read_text(encoding="utf-8").replace("        varde: 3940", "        varde: 3990", 1), encoding="utf-8"
     )
     client.app.state.rules._checked = 0  # the provider looks for edits at most once a second
+    # Changed rules under the same version label are not put in force; the answer says why.
+    stale = client.post("/v1/berakningar", json=APP, headers=auth("handlaggare")).json()
+    assert stale["riksnorm"] == 5220 and "behöver en ny version" in stale["varning"]
+    manifest = rule_copy / "regelverk" / "regelverk.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace('version: "', 'version: "test-', 1), encoding="utf-8")
+    client.app.state.rules._checked = 0
     again = client.post(f"/v1/beslut/{ident}/omprovning", headers=auth("revisor")).json()
     assert again["identisk"] is True and again["skillnader"] == []
     assert again["beslutets_regler"]["riksnorm"] == 5220

@@ -6,12 +6,13 @@ so that the event loop (and ``/healthz``) is never held by it.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+import engine
 from api._agency import stored_input
 from api._auth import Principal, principal, require
 from api._bodies import BerakningBody, BerakningDoc, body_schema, read_json
@@ -39,5 +40,18 @@ async def berakna(request: Request, ctx: Context, who: Annotated[Principal, Depe
     indata = await stored_input(ctx.agency, body.ansokan, body.ssbtek, body.hamta_ssbtek)
     if body.jamforelsetal is not None:
         indata["jamforelsetal"] = body.jamforelsetal
-    result = await ctx.compute(lambda: compute_stored(ctx.rules.current(), indata))
+    if body.antaganden:
+        result = await ctx.compute(lambda: _what_if(ctx.rules.current(), indata, body.antaganden or {}))
+    else:
+        result = await ctx.compute(lambda: compute_stored(ctx.rules.current(), indata))
+    if ctx.rules.error:
+        result["varning"] = ctx.rules.error
     return ORJSONResponse(result)
+
+
+def _what_if(bundle: engine.RuleBundle, indata: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+    """The base and the alternative from the same input; assumptions are checked against the rules."""
+    assumptions = engine.parse_assumptions(bundle, raw, "")
+    base = compute_stored(bundle, indata)
+    alt = compute_stored(bundle, indata, assumptions)
+    return {"bas": base, "alternativ": alt, "antaganden": assumptions.listed()}

@@ -165,19 +165,18 @@ async def registrera(request: Request, ctx: Context, who: Who) -> Response:
         )
     )
     assert rec.kvitto is not None
-    return ORJSONResponse(
-        {
-            "id": rec.id,
-            "seq": rec.seq,
-            "tidpunkt": rec.tidpunkt,
-            "hash": rec.hash,
-            "kvitto": rec.kvitto.to_dict(),
-            "regelverk": result["regelverk"],
-            "forsorjningsstod": result["forsorjningsstod"],
-        },
-        status_code=201,
-        headers={"Location": f"/v1/beslut/{rec.id}"},
-    )
+    answer: dict[str, Any] = {
+        "id": rec.id,
+        "seq": rec.seq,
+        "tidpunkt": rec.tidpunkt,
+        "hash": rec.hash,
+        "kvitto": rec.kvitto.to_dict(),
+        "regelverk": result["regelverk"],
+        "forsorjningsstod": result["forsorjningsstod"],
+    }
+    if ctx.rules.error:
+        answer["varning"] = ctx.rules.error
+    return ORJSONResponse(answer, status_code=201, headers={"Location": f"/v1/beslut/{rec.id}"})
 
 
 @router.get("/v1/beslut/{beslut_id}", summary="Ett registrerat beslut med beräkning och spår")

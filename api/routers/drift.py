@@ -7,6 +7,7 @@ busy or waiting on a locked database; ``/readyz`` checks the database within two
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
@@ -35,13 +36,16 @@ async def readyz(ctx: Context) -> Response:
     bundle = None
     try:
         bundle = await run_in_threadpool(ctx.rules.current)
-        if ctx.rules.error:
-            reasons.append(ctx.rules.error)
     except engine.RuleFileError:
-        reasons.append("regelfilerna kan inte läsas in")
+        reasons.append(ctx.rules.error or "regelfilerna kan inte läsas in")
     if reasons or bundle is None:
         return ORJSONResponse({"status": "ej redo", "orsaker": reasons}, status_code=503)
-    body = {"status": "redo", "regelverk": {"id": bundle.id, "version": bundle.version, "hash": bundle.hash}}
+    body: dict[str, Any] = {
+        "status": "redo",
+        "regelverk": {"id": bundle.id, "version": bundle.version, "hash": bundle.hash},
+    }
+    if ctx.rules.error:  # a broken edit on disk: reported, while the last good rules stay in force
+        body["varning"] = ctx.rules.error
     if ctx.settings.demo:
         body["lage"] = "demo"
     return ORJSONResponse(body)
