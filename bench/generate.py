@@ -1,6 +1,6 @@
 """Synthetic applications for the benchmarks: the generator lives in :mod:`population`.
 
-    python bench/generate.py [ANTAL] [--seed S]   # JSON Lines on standard output
+python bench/generate.py [ANTAL] [--seed S]   # JSON Lines on standard output
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from engine._functions import DETAIL_KEYS, FUNCTIONS, INPUTS
 from engine._input import field_path
 from engine._lagrum import render_references, render_source
 from engine._norms import MissingValue, NormDef, NormResolver, compile_derivations, load_norm, published_differences
-from engine._rulefiles import Dated, Manifest, Norm, NormFile, Rule, RuleFile, RuleVersion
+from engine._rulefiles import Dated, KommunFile, Manifest, Norm, NormFile, NormValue, Rule, RuleFile, RuleVersion
 from engine._yamlsrc import SourceDoc, YamlSyntaxError, load_yaml
 from engine.kontroll import KONTROLL_DIR, ControlSet, load_controls
 
@@ -223,7 +223,7 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
 
     rule_specs: list[tuple[str, int, Rule]] = []
     broken_rule_files = False
-    norm_specs: list[tuple[str, int, Norm]] = []
+    norm_specs: list[tuple[str, int, Norm, tuple[str | int, ...]]] = []
     for file in sorted(files):
         if file == MANIFEST:
             continue
@@ -232,10 +232,16 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
         if file.startswith(OTHER_ROOMS):
             continue  # part of the bundle and its hash, read and checked by its own room
         data = ld.parse(file)
-        if file.startswith("normer/"):
+        if file.startswith(KOMMUN_DIR):
+            kf: KommunFile | None = ld.model(file, KommunFile, data)
+            if kf:
+                norm_specs.extend((file, i, n, ("tak", i)) for i, n in enumerate(_kommun_norms(ld, file, kf)))
+            else:
+                ld.broken_norm_files = True
+        elif file.startswith("normer/"):
             nf: NormFile | None = ld.model(file, NormFile, data)
             if nf:
-                norm_specs.extend((file, i, n) for i, n in enumerate(nf.normer))
+                norm_specs.extend((file, i, n, ("normer", i)) for i, n in enumerate(nf.normer))
             else:
                 ld.broken_norm_files = True
         else:
@@ -247,16 +253,17 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
 
     statutes = manifest.forfattningar if manifest else {}
     norms: dict[str, NormDef] = {}
-    for file, i, n in norm_specs:
+    for file, i, n, prefix in norm_specs:
         if n.id in norms:
-            ld.problem(file, ("normer", i, "id"), f"normen '{n.id}' finns redan i {norms[n.id].file}")
+            ld.problem(file, (*prefix, "id"), f"normen '{n.id}' finns redan i {norms[n.id].file}")
             continue
         for a, b in _overlaps(n.varden):
-            ld.problem(file, ("normer", i, "varden", b, "giltig_fran"), f"värdet överlappar varden[{a}] för samma norm")
-        norms[n.id] = load_norm(n, file, i, lambda k: render_source(k, statutes), _reporter(ld, file, i))
+            ld.problem(file, (*prefix, "varden", b, "giltig_fran"), f"värdet överlappar varden[{a}] för samma norm")
+        norms[n.id] = load_norm(n, file, i, lambda k: render_source(k, statutes), _reporter(ld, file, prefix))
+        norms[n.id].prefix = prefix
     compile_derivations(
         norms,
-        lambda nd, path, msg: ld.problem(nd.file, ("normer", nd.index, *path), msg),
+        lambda nd, path, msg: ld.problem(nd.file, (*nd.prefix, *path), msg),
         some_files_broken=ld.broken_norm_files,
     )
 
@@ -326,7 +333,7 @@ def _check_gaps(ld: _Loader, norms: Mapping[str, NormDef], rules: Mapping[str, R
             if end is not None and end + timedelta(days=1) < start:
                 ld.problem(
                     nd.file,
-                    ("normer", nd.index, "varden", b, "giltig_fran"),
+                    (*nd.prefix, "varden", b, "giltig_fran"),
                     f"glapp mellan {end} (varden[{a}] slutar) och {start}: inget värde gäller däremellan; "
                     f"låt giltig_fran vara {end + timedelta(days=1)} eller ändra giltig_till i varden[{a}]",
                 )
@@ -374,17 +381,69 @@ def _check_riksnorm_months(ld: _Loader, bundle: RuleBundle) -> None:
                 nd = bundle.norms[nid]
                 ld.problem(
                     nd.file,
-                    ("normer", nd.index, "varden"),
+                    (*nd.prefix, "varden"),
                     f"riksnormen saknas för {month.name_sv()}: {why}; mata in beloppet för perioden",
                 )
         month = month + 1
 
 
-def _reporter(ld: _Loader, file: str, index: int) -> Callable[[tuple[str | int, ...], str], None]:
+def _reporter(ld: _Loader, file: str, prefix: tuple[str | int, ...]) -> Callable[[tuple[str | int, ...], str], None]:
     def report(path: tuple[str | int, ...], message: str) -> None:
-        ld.problem(file, ("normer", index, *path), message)
+        ld.problem(file, (*prefix, *path), message)
 
     return report
+
+
+KOMMUN_DIR = "regelverk/kommuner/"
+CAP_COLUMNS = ["vuxna_fran", "vuxna_till", "barn_fran", "barn_till", "belopp"]
+
+
+def _kommun_norms(ld: _Loader, file: str, kf: KommunFile) -> list[Norm]:
+    """A kommun's guideline file as dated table norms ``kommun.<kod>.tak.<kostnad>``.
+
+    The file is named by its kommunkod; each cap is a table of rows by adults and children, with
+    the validity and source of every value, checked like every other dated amount.
+    """
+    from engine._input import COST_TYPES
+
+    stem = file.rsplit("/", 1)[-1].removesuffix(".yaml")
+    if stem != kf.kommun:
+        ld.problem(file, ("kommun",), f"filen ska heta {kf.kommun}.yaml efter kommunkoden, inte {stem}.yaml")
+    out: list[Norm] = []
+    seen: set[str] = set()
+    for i, tak in enumerate(kf.tak):
+        if tak.kostnad not in COST_TYPES:
+            ld.problem(
+                file, ("tak", i, "kostnad"), f"okänd kostnadstyp '{tak.kostnad}'; typer: {', '.join(COST_TYPES)}"
+            )
+            continue
+        if tak.kostnad in seen:
+            ld.problem(file, ("tak", i, "kostnad"), f"taket för {tak.kostnad} finns redan; ett tak per kostnadstyp")
+            continue
+        seen.add(tak.kostnad)
+        values = [
+            NormValue(
+                giltig_fran=v.giltig_fran,
+                giltig_till=v.giltig_till,
+                rader=[{k: (None if x is None else Decimal(x)) for k, x in r.model_dump().items()} for r in v.rader],
+                kalla=v.kalla,
+                anmarkning=v.anmarkning,
+            )
+            for v in tak.varden
+        ]
+        out.append(
+            Norm(
+                id=f"kommun.{kf.kommun}.tak.{tak.kostnad}",
+                namn=f"{tak.namn} ({kf.namn})",
+                beskrivning=tak.beskrivning,
+                typ="tabell",
+                enhet="kr/månad",
+                kolumner=CAP_COLUMNS,
+                utgivare=kf.namn,
+                varden=values,
+            )
+        )
+    return out
 
 
 def _check_published(ld: _Loader, norms: Mapping[str, NormDef]) -> None:
@@ -402,7 +461,7 @@ def _check_published(ld: _Loader, norms: Mapping[str, NormDef]) -> None:
             for diff in published_differences(nd, e, derived):
                 ld.problem(
                     nd.file,
-                    ("normer", nd.index, "varden", vi, "publicerat"),
+                    (*nd.prefix, "varden", vi, "publicerat"),
                     f"publicerat och härlett belopp skiljer sig: {diff}",
                 )
 

@@ -224,7 +224,10 @@ def calculate(
     plan = bundle.plan(facts.period, overrides, assumptions)
     result = evaluate(plan, facts)
     if bundle.controls is not None:
-        deviations, entries = bundle.controls.evaluate(facts, agency or {}, result.values)
+        from engine.kontroll import cost_facts
+
+        extra = cost_facts(result.trace)
+        deviations, entries = bundle.controls.evaluate(facts, agency or {}, result.values, extra)
         result.avvikelser = deviations
         result.trace.extend(entries)
         result.protected = any(d["kod"] == PROTECTED_IDENTITY for d in deviations)

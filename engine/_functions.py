@@ -26,6 +26,7 @@ class Table:
     id: str
     columns: tuple[str, ...]
     rows: tuple[dict[str, Decimal | None], ...]
+    title: str = ""  # for a kommun's guideline: its name and the kommun, shown where the cap applied
 
 
 # -- input variables -------------------------------------------------------------------------
@@ -239,28 +240,84 @@ def _kostnad(ctx: Ctx, a: Sequence[Any]) -> int:
 
 
 def _skalig_kostnad(ctx: Ctx, a: Sequence[Any]) -> int | Decimal:
-    """The cost applied for, capped where the kommun's local guidelines set a ceiling."""
+    """The cost applied for, capped where the kommun's local guidelines set a ceiling.
+
+    A cap table is chosen by the application's ``kommun`` (``kommun.<kod>.tak.<kostnad>``, from
+    ``regelverk/kommuner/``); its row by the household's adults and children (or, in the older form,
+    by the number of persons). A cost above the cap counts at the cap, unless the caseworker has
+    approved it after an assessment (``skalighetsbedomning: godkand`` with a motivation): then it
+    counts in full. Both are recorded for the deviations KAPAD_KOSTNAD and MANUELL_SKALIGHETSBEDOMNING.
+    """
     typ = a[0]
-    applied: int = ctx.facts.costs.get(typ, 0)
-    counted = applied
-    post: dict[str, Any] = {"typ": typ, "text": COST_TYPE_SV[typ], "ansokt": applied}
+    return _counted_cost(ctx, typ, ctx.facts.costs.get(typ, 0), {})
+
+
+def _skalig_boendekostnad(ctx: Ctx, a: Sequence[Any]) -> int | Decimal:
+    """The housing cost under SoL 12 kap. 7 d § (from 2027): a dwelling let second-hand counts only
+    with the landlord's, the housing cooperative's or the rent tribunal's consent, unless the nämnd
+    states special reasons; what counts is then capped like any cost."""
+    lines = []
+    counted = 0
+    for amount, second_hand in ctx.facts.housing:
+        line: dict[str, Any] = {"belopp": amount, "andrahand": second_hand is not None}
+        ok = second_hand is None or second_hand.samtycke or bool(second_hand.sarskilda_skal)
+        if second_hand is not None:
+            line.update(samtycke=second_hand.samtycke, sarskilda_skal=bool(second_hand.sarskilda_skal))
+            if second_hand.sarskilda_skal:
+                line["motivering"] = second_hand.sarskilda_skal
+        line["raknas"] = ok
+        counted += amount if ok else 0
+        lines.append(line)
+    extra = {"rader": lines} if any(x["andrahand"] for x in lines) else {}
+    if extra and counted < ctx.facts.costs.get("boende", 0):
+        extra["utan_samtycke"] = ctx.facts.costs.get("boende", 0) - counted
+    return _counted_cost(ctx, "boende", counted, extra)
+
+
+def _counted_cost(ctx: Ctx, typ: str, applied: int, extra: dict[str, Any]) -> int | Decimal:
+    counted: int | Decimal = applied
+    post: dict[str, Any] = {"typ": typ, "text": COST_TYPE_SV[typ], "ansokt": applied, **extra}
+    if "utan_samtycke" in extra:
+        post["ansokt"] = applied + extra["utan_samtycke"]
     kommun = ctx.facts.kommun
     table = ctx.norms.get(f"kommun.{kommun}.tak.{typ}") if kommun and applied else None
     if table is not None:
-        size = len(ctx.facts.persons)
-        lo, hi = table.columns[0], table.columns[1]
-        for row in table.rows:
-            low, high = row.get(lo), row.get(hi)
-            if low is not None and size >= low and (high is None or size <= high):
-                cap = row.get("belopp")
-                if cap is not None and applied > cap:
-                    counted = cap
-                    post.update({"tak": _json_number(cap), "kommun": kommun, "norm": table.id})
-                break
-    if applied:
+        cap = _cap(table, ctx.facts)
+        if cap is not None and applied > cap:
+            approved = ctx.facts.approved_costs.get(typ)
+            post.update(
+                {"tak": _json_number(cap), "kommun": kommun, "norm": table.id, "riktlinje": table.title or table.id}
+            )
+            if approved is not None:
+                post.update({"godkand": True, "motivering": approved})
+            else:
+                counted = cap
+    if applied or extra:
         post["belopp"] = _json_number(counted)
         ctx.details.setdefault("kostnader", []).append(post)
     return counted
+
+
+def _cap(table: Table, facts: Any) -> Decimal | None:
+    cols = table.columns
+    if "vuxna_fran" in cols:
+        adults, children = facts.antal_vuxna, facts.antal_barn
+        for row in table.rows:
+            if _within(adults, row.get("vuxna_fran"), row.get("vuxna_till")) and _within(
+                children, row.get("barn_fran"), row.get("barn_till")
+            ):
+                return row.get("belopp")
+        return None
+    size = len(facts.persons)
+    lo, hi = cols[0], cols[1]
+    for row in table.rows:
+        if _within(size, row.get(lo), row.get(hi)):
+            return row.get("belopp")
+    return None
+
+
+def _within(n: int, low: Any, high: Any) -> bool:
+    return low is not None and n >= low and (high is None or n <= high)
 
 
 def jobbstimulans_window(h: HistoryFacts | None, period: Month, qualify: int, length: int) -> dict[str, Any]:
@@ -383,6 +440,15 @@ FUNCTIONS: dict[str, FunctionDef] = {
             T.NUM,
             _skalig_kostnad,
             "ansökt kostnad, begränsad till kommunens tak när lokala riktlinjer anger ett",
+            "hushall",
+        ),
+        FunctionDef(
+            "skalig_boendekostnad",
+            (),
+            T.NUM,
+            _skalig_boendekostnad,
+            "boendekostnaden där en bostad i andra hand räknas bara med samtycke eller särskilda skäl "
+            "(12 kap. 7 d §), begränsad till kommunens tak",
             "hushall",
         ),
         FunctionDef(

@@ -219,6 +219,7 @@ class Person(_Strict):
     forman_omfattning_procent: Annotated[StrictInt, Field(ge=0, le=100)] = 0
     foraldraledig: StrictBool = False
     aktivitetskrav: AktivitetskravUppgift | None = None
+    rehabilitering: AktivitetskravUppgift | None = None  # arbetslivsinriktad rehabilitering (12 kap. 4 g §)
     sjukdom: Sjukdom | None = None
     vistas_lagligt: StrictBool = True
     skolar_avslutade: Annotated[StrictInt, Field(ge=0, le=13)] | None = None
@@ -231,9 +232,20 @@ class Inkomst(_Strict):
     hittills_i_ar: Annotated[StrictInt, Field(ge=0, le=12 * MAX_BELOPP)] | None = None
 
 
+class Andrahand(_Strict):
+    """A dwelling let to the applicant second-hand (SoL 12 kap. 7 d §, from 2027)."""
+
+    samtycke: StrictBool  # the landlord, the housing cooperative or the rent tribunal has consented
+    sarskilda_skal: Motivering | None = None  # the nämnd's special reasons to count it without consent
+
+
 class Kostnad(_Strict):
     typ: Literal[COST_TYPES]  # type: ignore[valid-type]
     belopp: Kronor
+    andrahand: Andrahand | None = None
+    # The caseworker's assessment that a cost above the kommun's cap is reasonable in this case.
+    skalighetsbedomning: Literal["godkand"] | None = None
+    motivering: Motivering | None = None
 
 
 class Ansokan(_Strict):
@@ -287,6 +299,8 @@ class Facts:
     antal_vuxna: int
     antal_barn: int
     undantag_begransning: str | None = None
+    approved_costs: dict[str, str] = field(default_factory=dict)  # cost type → the caseworker's motivation
+    housing: list[tuple[int, Any]] = field(default_factory=list)  # each boende line: amount, Andrahand or None
 
 
 def _history(h: Historik | None) -> HistoryFacts | None:
@@ -373,7 +387,14 @@ def check_semantics(app: Ansokan) -> list[Problem]:
         elif p.boendeandel is not None:
             problems.append(Problem(f"{where}.boendeandel", "boendeandel gäller barn (växelvis boende) och inte vuxna"))
         if p.roll == "barn":
-            adult_only = ("sysselsattning", "aktivitetskrav", "sjukdom", "riktalder_uppnadd", "foraldraledig")
+            adult_only = (
+                "sysselsattning",
+                "aktivitetskrav",
+                "rehabilitering",
+                "sjukdom",
+                "riktalder_uppnadd",
+                "foraldraledig",
+            )
             for name in adult_only:
                 if name in p.model_fields_set:
                     problems.append(Problem(f"{where}.{name}", f"{name} gäller vuxna (sökande och medsökande)"))
@@ -391,6 +412,17 @@ def check_semantics(app: Ansokan) -> list[Problem]:
         if inc.hittills_i_ar is not None and inc.typ != "lon":
             problems.append(
                 Problem(f"inkomster[{i}].hittills_i_ar", "hittills_i_ar gäller barns arbetsinkomst (typ 'lon')")
+            )
+    for i, c in enumerate(app.kostnader):
+        if c.andrahand is not None and c.typ != "boende":
+            problems.append(Problem(f"kostnader[{i}].andrahand", "andrahand gäller kostnader för boende"))
+        if c.skalighetsbedomning is not None and not c.motivering:
+            problems.append(
+                Problem(f"kostnader[{i}].motivering", "en godkänd skälighetsbedömning ska motiveras (motivering)")
+            )
+        if c.motivering is not None and c.skalighetsbedomning is None:
+            problems.append(
+                Problem(f"kostnader[{i}].skalighetsbedomning", "motivering hör till skalighetsbedomning: godkand")
             )
     total = sum(i.belopp for i in app.inkomster) + sum(c.belopp for c in app.kostnader)
     total += sum(p.forhojd_norm.belopp for p in app.hushall if p.forhojd_norm is not None)
@@ -456,8 +488,14 @@ def to_facts(app: Ansokan) -> Facts:
         if inc.hittills_i_ar is not None:
             pf.income_so_far[inc.typ] = pf.income_so_far.get(inc.typ, 0) + inc.hittills_i_ar
     costs: dict[str, int] = {}
+    approved: dict[str, str] = {}
+    housing: list[tuple[int, Any]] = []
     for c in app.kostnader:
         costs[c.typ] = costs.get(c.typ, 0) + c.belopp
+        if c.typ == "boende":
+            housing.append((c.belopp, c.andrahand))
+        if c.skalighetsbedomning == "godkand" and c.motivering:
+            approved[c.typ] = "; ".join(x for x in (approved.get(c.typ), c.motivering) if x)
     adults = sum(1 for p in persons if p.roll in ADULT_ROLES)
     return Facts(
         period=period,
@@ -469,6 +507,8 @@ def to_facts(app: Ansokan) -> Facts:
         antal_vuxna=adults,
         antal_barn=len(persons) - adults,
         undantag_begransning=app.undantag_begransning.motivering if app.undantag_begransning else None,
+        approved_costs=approved,
+        housing=housing,
     )
 
 

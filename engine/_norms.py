@@ -55,6 +55,7 @@ class NormDef:
     file: str
     index: int
     entries: list[NormEntry] = field(default_factory=list)
+    prefix: tuple[str | int, ...] = ()  # where the norm is in its file: ("normer", i) or ("tak", i)
 
     def entry_on(self, day: date) -> NormEntry | None:
         for e in self.entries:
@@ -73,7 +74,7 @@ def _table(n: Norm, rows: list[dict[str, Decimal | None]], report: Report, where
         if row.get(cols[0]) is None:
             report((*where, ri), f"raden saknar nyckelkolumnen {cols[0]}")
         out.append({c: int_if_whole(row.get(c)) for c in cols})
-    return Table(n.id, cols, tuple(out))
+    return Table(n.id, cols, tuple(out), n.namn)
 
 
 def _runtime(
@@ -278,7 +279,7 @@ def derive(d: Derivation, source: Any, inputs: Mapping[str, Any]) -> Any:
         rows = tuple(
             {c: (apply(v) if c in d.columns and v is not None else v) for c, v in row.items()} for row in source.rows
         )
-        return Table(source.id, source.columns, rows)
+        return Table(source.id, source.columns, rows, source.title)
     return apply(source)
 
 

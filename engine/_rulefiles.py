@@ -231,3 +231,37 @@ class Manifest(_Strict):
     utdata: Annotated[list[Annotated[StrictStr, Field(pattern=RULE_ID)]], Field(min_length=1)]
     avsnitt: dict[str, StrictStr] = {}
     forfattningar: dict[Annotated[str, Field(pattern=SFS)], Forfattning]
+
+
+class TakRad(_Strict):
+    """One row of a kommun's cap: the households it covers (adults, children) and the amount."""
+
+    vuxna_fran: Annotated[int, Field(ge=1, le=2)]
+    vuxna_till: Annotated[int, Field(ge=1, le=2)] | None = None
+    barn_fran: Annotated[int, Field(ge=0, le=30)] = 0
+    barn_till: Annotated[int, Field(ge=0, le=30)] | None = None
+    belopp: Annotated[int, Field(ge=0)]
+
+
+class TakVarde(Dated):
+    rader: Annotated[list[TakRad], Field(min_length=1)]
+    kalla: Kalla
+    anmarkning: StrictStr | None = None
+
+
+class Tak(_Strict):
+    """A kommun's highest accepted amount for one cost type, by household, dated and sourced."""
+
+    kostnad: StrictStr
+    namn: StrictStr
+    beskrivning: StrictStr | None = None
+    varden: Annotated[list[TakVarde], Field(min_length=1)]
+
+
+class KommunFile(_Strict):
+    """``regelverk/kommuner/<kommunkod>.yaml``: a kommun's own guidelines on top of the national rules."""
+
+    kommun: Annotated[StrictStr, Field(pattern=r"^\d{4}$")]
+    namn: StrictStr
+    beskrivning: StrictStr | None = None
+    tak: list[Tak] = []

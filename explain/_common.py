@@ -93,3 +93,18 @@ def norm_sources(entry: Mapping[str, Any], norms: Mapping[str, Mapping[str, Any]
 
 def _is_kr(norm_id: str) -> bool:
     return norm_id.startswith("riksnorm") or norm_id == "prisbasbelopp"
+
+
+def cost_note(post: Mapping[str, Any]) -> str:
+    """Why a cost counts with another amount than applied for: a kommun's cap, a second-hand let."""
+    notes = []
+    if post.get("utan_samtycke"):
+        notes.append(f"{kr(post['utan_samtycke'])} för bostad i andra hand utan samtycke räknas inte")
+    if "tak" in post:
+        if post.get("godkand"):
+            notes.append(f"över kommunens tak {kr(post['tak'])}, godkänd efter skälighetsbedömning")
+        else:
+            notes.append(f"kommunens tak {kr(post['tak'])}")
+    if not notes:
+        return ""
+    return f" (ansökt {kr(post['ansokt'])}; " + "; ".join(notes) + ")"

@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from explain._common import (
     ROLE_SV,
     amount,
+    cost_note,
     kr,
     norm_sources,
     period_sv,
@@ -43,7 +44,11 @@ def render_html(result: Mapping[str, Any], decision: Mapping[str, Any] | None = 
                     "lagrum": "; ".join(e.get("lagrum") or []),
                     "kallor": norm_sources(e, norms),
                     "poster": [
-                        {"text": str(p["text"]).capitalize(), "belopp": kr(p["belopp"]), "tak": "tak" in p}
+                        {
+                            "text": str(p["text"]).capitalize() + cost_note(p),
+                            "belopp": kr(p["belopp"]),
+                            "tak": "tak" in p or bool(p.get("utan_samtycke")),
+                        }
                         for p in (e.get("detaljer") or {}).get("kostnader", []) or []
                     ],
                     "id": e["regel"] if e.get("person") is None else f"{e['regel']}-{e['person']}",

@@ -12,6 +12,7 @@ from typing import Any
 
 from explain._common import (
     amount,
+    cost_note,
     kr,
     norm_sources,
     period_sv,
@@ -105,7 +106,7 @@ def _entry_lines(e: Mapping[str, Any], norms: Mapping[str, Mapping[str, Any]]) -
     lines = [_row(str(e["namn"]), amount(e))]
     for post in (e.get("detaljer") or {}).get("kostnader", []) or []:
         label = str(post["text"]).capitalize()
-        note = f" (ansökt {kr(post['ansokt'])}, tak enligt kommunens riktlinjer)" if "tak" in post else ""
+        note = cost_note(post)
         lines.append(_row(label + note, kr(post["belopp"]), 6))
     if e.get("forklaring"):
         lines.extend(_wrap(str(e["forklaring"]), 6))

@@ -60,9 +60,7 @@ def record_examples() -> int:
             print(f"  {path.name:48s} {amount:>7,} kr  beslut {ident}  omprövning: {same}".replace(",", " "))
         listed = httpx.get(url + "/v1/beslut", headers=revisor).json()
         print(f"Revisorn listar {listed['totalt']} beslut i loggen; sista kvittot: länk nr {receipt['position']}")
-    return subprocess.call(
-        [str(EKBIST), "revision", "verifiera", "--demo", "--ankare", receipt["huvud"]], cwd=ROOT
-    )
+    return subprocess.call([str(EKBIST), "revision", "verifiera", "--demo", "--ankare", receipt["huvud"]], cwd=ROOT)
 
 
 if __name__ == "__main__":

@@ -218,17 +218,17 @@ def test_deviations_are_in_trace_and_explanation(bundle: engine.RuleBundle) -> N
 def test_protected_identity_leaves_no_location_data(bundle: engine.RuleBundle, rule_root: Any) -> None:
     root = rule_root()
     (root / "normer" / "kommun-test.yaml").write_text(
-        "normer:\n  - id: kommun.9999.tak.boende\n    namn: Tak för boende (test)\n    typ: tabell\n"
+        "normer:\n  - id: kommun.9998.tak.boende\n    namn: Tak för boende (test)\n    typ: tabell\n"
         "    kolumner: [antal_personer_fran, antal_personer_till, belopp]\n    varden:\n"
         "      - giltig_fran: 2025-01-01\n        kalla: {url: 'https://example.invalid/test'}\n"
         "        rader: [{antal_personer_fran: 1, antal_personer_till: 9, belopp: 5000}]\n",
         encoding="utf-8",
     )
     local = engine.load_bundle(root)
-    app = single(kommun="9999", kostnader=[{"typ": "boende", "belopp": 7000}])
+    app = single(kommun="9998", kostnader=[{"typ": "boende", "belopp": 7000}])
     plain = local.calculate(app, agency={"s": answer({})}).to_dict()
     assert plain["skaliga_kostnader"] == 5000 and '"kommun"' in json.dumps(plain)
     protected = local.calculate(app, agency={"s": answer({"FK": {"skyddad": True}})}).to_dict()
     text = json.dumps(protected, ensure_ascii=False)
     assert protected["skaliga_kostnader"] == 5000 and protected["skyddad_identitet"] is True
-    assert '"kommun"' not in text and "9999" not in text.replace("kommun.9999.tak.boende", "")
+    assert '"kommun"' not in text and "9998" not in text.replace("kommun.9998.tak.boende", "")

@@ -74,7 +74,7 @@ def test_totals_are_the_sums_of_what_berakna_gives(
 
 def test_population_golden_cases_and_git_revision(changed: Path, capsys: pytest.CaptureFixture[str]) -> None:
     report = _json(
-        capsys, ["jamfor", "HEAD", str(changed), "--population", "500", "--seed", "3", "--perioder", "2026-01:2026-12",
+        capsys, ["jamfor", str(ROOT), str(changed), "--population", "500", "--seed", "3", "--perioder", "2026-01:2026-12",
                  "--arbetare", "2", "--json"]
     )  # fmt: skip
     f = report["fall"]
@@ -83,7 +83,10 @@ def test_population_golden_cases_and_git_revision(changed: Path, capsys: pytest.
     single = "guldfall:01-ensamstaende-utan-inkomst.yaml"
     assert any(x["id"] == single and x["skillnad"]["forsorjningsstod"] == 50 for x in f["storsta"])
     assert {"typ": "norm", "id": "riksnorm.vuxna.ensamstaende", "fall": f["andrade"]} in f["orsaker"]
-    assert report["a"]["kalla"] == "HEAD" and report["b"]["version"].startswith("test-")
+    assert report["b"]["version"].startswith("test-")
+    # A git revision is a side too: the same revision on both sides changes nothing.
+    same = _json(capsys, ["jamfor", "HEAD", "HEAD", "--utan-guldfall", "--population", "10", "--json"])
+    assert same["andringar"] == [] and same["fall"]["andrade"] == 0 and same["a"]["kalla"] == "HEAD"
 
 
 def test_same_label_is_flagged_and_text_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -23,7 +23,7 @@ from engine._rulefiles import Forfattning
 from engine._template_text import text as _text
 from engine.kontroll._condition import Cond, attributes, holds, parse_condition, to_durable
 from engine.kontroll._durable import DurableRuleset
-from engine.kontroll._facts import FACT_TYPES, BenefitMapper, build_facts
+from engine.kontroll._facts import FACT_TYPES, BenefitMapper, build_facts, cost_facts
 from engine.kontroll._model import BenefitFile, Control, ControlFile, ParameterFile
 
 KONTROLL_DIR = "regelverk/kontroll/"
@@ -116,7 +116,11 @@ class ControlSet:
         return needed
 
     def evaluate(
-        self, app: Facts, agency: Mapping[str, PersonAgencyData], values: Mapping[str, int]
+        self,
+        app: Facts,
+        agency: Mapping[str, PersonAgencyData],
+        values: Mapping[str, int],
+        extra: Sequence[dict[str, Any]] = (),
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Deviations and their trace entries for one computed application."""
         month: Month = app.period
@@ -129,7 +133,7 @@ class ControlSet:
             for p in app.persons:
                 if p.roll != "barn" and p.id not in agency:
                     agency[p.id] = PersonAgencyData(p.id, {})
-        facts = self.facts(app, agency, values)
+        facts = self.facts(app, agency, values) + list(extra)
         deviations: list[dict[str, Any]] = []
         trace: list[dict[str, Any]] = []
         for control, i in self.matches(controls, facts):
@@ -258,4 +262,9 @@ def _number(v: Any) -> Any:
     return i if i == v else float(v)
 
 
-__all__ = ["FACT_TYPES", "ControlSet", "load_controls"]
+__all__ = [
+    "FACT_TYPES",
+    "ControlSet",
+    "cost_facts",
+    "load_controls",
+]

@@ -89,6 +89,33 @@ FACT_TYPES: dict[str, dict[str, AttrType]] = {
     },
     "sjukdom": {**_PERSON, "dagar_i_folj": "tal", "lakarintyg_inlamnat": "villkor"},
     "vistelse": {**_PERSON, "vistas_lagligt": "villkor"},
+    "andrahand": {
+        "kalla": "text",
+        "belopp": "tal",
+        "samtycke": "villkor",
+        "sarskilda_skal": "villkor",
+        "motivering": "text",
+        "raknas": "villkor",
+    },
+    "rehabilitering": {
+        **_PERSON,
+        "avbojt_eller_uteblivit": "villkor",
+        "godtagbart_skal": "villkor",
+        "beskrivning": "text",
+    },
+    "kostnad": {
+        "kalla": "text",
+        "typ": "text",
+        "text": "text",
+        "ansokt": "tal",
+        "tak": "tal",
+        "raknat": "tal",
+        "over_tak": "villkor",
+        "godkand": "villkor",
+        "motivering": "text",
+        "riktlinje": "text",
+        "kommun": "text",
+    },
     "berakning": {
         "period": "text",
         "forsorjningsstod": "tal",
@@ -301,6 +328,16 @@ def _situation(person: Any, facts: Facts) -> list[dict[str, Any]]:
                 "lakarintyg_inlamnat": spec.sjukdom.lakarintyg_inlamnat,
             }
         )
+    if spec.rehabilitering is not None:
+        out.append(
+            {
+                "fakta": "rehabilitering",
+                **who,
+                "avbojt_eller_uteblivit": spec.rehabilitering.avbojt_eller_uteblivit,
+                "godtagbart_skal": spec.rehabilitering.godtagbart_skal,
+                "beskrivning": spec.rehabilitering.beskrivning or "",
+            }
+        )
     if "vistas_lagligt" in spec.model_fields_set:
         out.append({"fakta": "vistelse", **who, "vistas_lagligt": spec.vistas_lagligt})
     return out
@@ -347,4 +384,43 @@ def _incomes(
                 "jamforelseperiod": str(compare),
             }
         )
+    return out
+
+
+def cost_facts(trace: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The costs as computed (from the trace): applied, the kommun's cap, counted, approved or not."""
+    out = []
+    for entry in trace:
+        for post in (entry.get("detaljer") or {}).get("kostnader", []) or []:
+            for line in post.get("rader", []) or []:
+                if line.get("andrahand"):
+                    out.append(
+                        {
+                            "fakta": "andrahand",
+                            "kalla": "berakning",
+                            "belopp": int(line["belopp"]),
+                            "samtycke": bool(line.get("samtycke")),
+                            "sarskilda_skal": bool(line.get("sarskilda_skal")),
+                            "motivering": str(line.get("motivering") or ""),
+                            "raknas": bool(line.get("raknas")),
+                        }
+                    )
+            if "tak" not in post:
+                continue
+            out.append(
+                {
+                    "fakta": "kostnad",
+                    "kalla": "berakning",
+                    "typ": post["typ"],
+                    "text": post["text"],
+                    "ansokt": int(post["ansokt"]),
+                    "tak": int(post["tak"]),
+                    "raknat": int(post["belopp"]),
+                    "over_tak": int(post["ansokt"]) > int(post["tak"]),
+                    "godkand": bool(post.get("godkand")),
+                    "motivering": str(post.get("motivering") or ""),
+                    "riktlinje": str(post.get("riktlinje") or ""),
+                    "kommun": str(post.get("kommun") or ""),
+                }
+            )
     return out
