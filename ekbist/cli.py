@@ -23,6 +23,7 @@ from ekbist import golden
 from ekbist._documents import read_document
 from ekbist._errors import Unavailable, UsageError
 from ekbist._jamfor_cli import register as register_jamfor
+from ekbist._katalog_cli import register as register_katalog
 from ekbist._server_cli import register as register_server
 from ekbist._ssbtek_cli import register as register_ssbtek
 from explain import render_text
@@ -231,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_ssbtek(sub)
     register_server(sub)
     register_jamfor(sub)
+    register_katalog(sub)
     _register_extensions(sub)
     return parser
 

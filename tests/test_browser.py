@@ -148,3 +148,71 @@ def test_link_expires_with_its_decision(server: Server, browser: Any) -> None:
     assert response is not None and response.status == 403
     assert "riksnorm" not in str(page.inner_text("body")).lower()
     page.close()
+
+
+def _attr(element_id: str) -> str:
+    return f"[id='{element_id}']"
+
+
+def test_rule_catalogue_is_read_and_followed_in_the_browser(server: Server, browser: Any) -> None:
+    """Anyone opens the law in force on a day, follows a rule to its statute text, and picks another day.
+
+    Expected amounts from ../shared/fakta/regler-och-belopp.md: prisbasbelopp 59 600 kr (2027) and
+    59 200 kr (2026); Högsby's cap for one adult 4 474 kr (2023 table, in force until replaced).
+    """
+    import yaml
+
+    manifest = yaml.safe_load((ROOT / "regelverk" / "regelverk.yaml").read_text(encoding="utf-8"))
+    page = browser.new_page(viewport={"width": 1024, "height": 800})
+    response = page.goto(server.url + "/regelverk?datum=2027-03-01")  # no token: the law is public
+    assert response is not None and response.status == 200
+    assert "2027-03-01" in page.title()
+    assert _text(page, "#version") == manifest["version"]
+    assert _text(page, "#hash").startswith("sha256:")
+    assert _text(page, _attr("norm-prisbasbelopp") + " .varde").startswith("59 600")
+
+    # From the rule to the statute sentence it implements (SoL 12 kap. 7 d §, from 2027).
+    rule = page.locator(_attr("regel-skaliga_kostnader"))
+    rule.locator("a.lagtextlank").nth(1).click()
+    assert page.url.endswith("#lag-2025-400-12-7d-2027-01-01")
+    statute = page.locator(_attr("lag-2025-400-12-7d-2027-01-01"))
+    assert statute.is_visible() and "upplåts till den enskilde i andra hand" in statute.inner_text()
+    box = statute.bounding_box()
+    assert box is not None and 0 <= box["y"] < 800  # scrolled to it
+    # ... and from a formula to the rule it reads.
+    page.locator(_attr("regel-behov") + " pre.formel a[href='#regel-skaliga_kostnader']").click()
+    assert page.url.endswith("#regel-skaliga_kostnader")
+
+    cap = page.locator(_attr("norm-kommun.0821.tak.boende") + " tr").all_inner_texts()
+    assert any(row.split("\t") == ["1 vuxen, inga barn", "4 474"] for row in cap), cap
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    # Another day through the form: 2026 has the old prisbasbelopp and no 7 d §.
+    page.fill("#datum", "2026-06-01")
+    page.locator("form[action$='/regelverk'] button").click()
+    page.wait_for_url("**/regelverk?datum=2026-06-01")
+    assert _text(page, _attr("norm-prisbasbelopp") + " .varde").startswith("59 200")
+    assert page.locator(_attr("lag-2025-400-12-7d-2027-01-01")).count() == 0
+    page.close()
+
+
+def test_changes_between_two_days_in_the_browser(server: Server, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1024, "height": 800})
+    page.goto(server.url + "/regelverk?datum=2026-12-01")
+    page.fill("#fran", "2026-12-01")
+    page.fill("#till", "2027-01-01")
+    page.locator("form[action$='/regelverk/jamfor'] button").click()
+    page.wait_for_url("**/regelverk/jamfor?fran=2026-12-01&till=2027-01-01")
+    row = page.locator(_attr("andring-belopp-prisbasbelopp-värde"))
+    assert _text(page, _attr("andring-belopp-prisbasbelopp-värde") + " .fore") == "59 200 kr/år"
+    assert _text(page, _attr("andring-belopp-prisbasbelopp-värde") + " .efter") == "59 600 kr/år"
+    body = str(page.inner_text("body"))
+    assert "12 kap. 7 d § (2025:400)" in body and "träder i kraft" in body
+    row.locator("a").click()  # to the amount on the later day's page
+    page.wait_for_url("**/regelverk?datum=2027-01-01#norm-prisbasbelopp")
+    assert page.locator(_attr("norm-prisbasbelopp")).is_visible()
+
+    response = page.goto(server.url + "/regelverk?datum=2027-02-30")
+    assert response is not None and response.status == 422
+    assert _text(page, "#fel") == "datum: '2027-02-30' är inget giltigt datum"
+    page.close()

@@ -73,10 +73,8 @@ def test_totals_are_the_sums_of_what_berakna_gives(
 
 
 def test_population_golden_cases_and_git_revision(changed: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    report = _json(
-        capsys, ["jamfor", str(ROOT), str(changed), "--population", "500", "--seed", "3", "--perioder", "2026-01:2026-12",
-                 "--arbetare", "2", "--json"]
-    )  # fmt: skip
+    args = ["jamfor", str(ROOT), str(changed), "--population", "500", "--seed", "3"]
+    report = _json(capsys, [*args, "--perioder", "2026-01:2026-12", "--arbetare", "2", "--json"])
     f = report["fall"]
     assert f["kallor"]["population"] == 500 and f["kallor"]["guldfall"] > 50
     assert f["andrade"] > 0 and f["statistik"]["riksnorm"]["max"] == 50 and f["statistik"]["riksnorm"]["min"] == 0

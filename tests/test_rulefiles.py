@@ -217,3 +217,14 @@ def test_broken_rules_make_berakna_exit_2(
     app.write_text("period: '2026-03'\nhushall:\n  - {id: s, roll: sokande, fodd: 1990-01-01}\n", encoding="utf-8")
     assert main(["berakna", str(app), "--regelrot", str(root)]) == 2
     assert "ekbist validera" in capsys.readouterr().err
+
+
+def test_the_shipped_rules_are_established_under_their_version_label() -> None:
+    """Changed rule files need a new label in regelverk.yaml and ``ekbist validera --faststall``."""
+    from ekbist import _versions
+
+    bundle = engine.load_bundle(ROOT)
+    found = _versions.status(ROOT, bundle.version, bundle.hash)
+    assert found.kind == "fastställd", found.message
+    labels = _versions.read(ROOT)
+    assert len(set(labels.values())) == len(labels)  # no two labels for one content
