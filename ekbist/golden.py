@@ -2,9 +2,10 @@
 
 A case file holds ``ansokan`` and either ``forvantat`` (the contract's output fields that must
 match exactly; ``avvikelser`` compares deviation codes per person; ``regler`` compares single
-rule values from the trace, ``regel@person`` for person rules, ``null`` for a rule not in force)
-or ``forvantat_fel`` (the
-application must be refused, naming the given field). Used by ``ekbist testa`` and the tests.
+rule values from the trace, ``regel@person`` for person rules, ``null`` for a rule not in force;
+``meddelanden`` a text some deviation of the code must contain) or ``forvantat_fel`` (the
+application must be refused, naming the given field). ``ssbtek`` gives, per person, what each
+agency reports; it is written as a real SSBTEK answer and read back. Used by ``ekbist testa``.
 """
 
 from __future__ import annotations
@@ -47,10 +48,41 @@ def default_compute(bundle: RuleBundle) -> Compute:
         overrides = {}
         if "jamforelsetal" in doc.case:
             overrides["jamforelsetal"] = jamforelsetal(doc.case["jamforelsetal"])
-        result: dict[str, Any] = bundle.calculate(doc.ansokan, overrides=overrides).to_dict()
+        agency = _agency(doc) if "ssbtek" in doc.case else None
+        result: dict[str, Any] = bundle.calculate(doc.ansokan, agency=agency, overrides=overrides).to_dict()
         return result
 
     return compute
+
+
+def _agency(doc: Document) -> dict[str, Any]:
+    """A case's ``ssbtek``: per person of the household, what each source reports (the fake's format).
+
+    Each description is written as a real SSBTEK v10 answer and read back by the real reader, so a
+    case tests the whole way from the agency's XML to the deviation.
+    """
+    from engine import Month, Problem
+    from ssbtek import build_response, parse_response
+
+    spec = doc.case["ssbtek"]
+    app = doc.ansokan if isinstance(doc.ansokan, dict) else {}
+    numbers = {
+        str(p.get("id")): str(p.get("personnummer") or "") for p in app.get("hushall") or [] if isinstance(p, dict)
+    }
+    if not isinstance(spec, dict):
+        raise InputError([Problem("ssbtek", "ska vara en tabell: person → källornas uppgifter")])
+    try:
+        month = Month.parse(str(app.get("period")))
+    except ValueError:
+        raise InputError([Problem("ansokan.period", "saknas eller är ingen månad")]) from None
+    out = {}
+    for person, description in spec.items():
+        pnr = numbers.get(str(person)) or ""
+        if not isinstance(description, dict) or not pnr:
+            raise InputError([Problem(f"ssbtek.{person}", "personen finns inte i hushållet med personnummer")])
+        xml = build_response({"personnummer": pnr, **description}, month)
+        out[str(person)] = parse_response(xml, str(person), pnr)
+    return out
 
 
 def run_case(path: Path, compute: Compute) -> CaseOutcome:
@@ -88,6 +120,12 @@ def run_case(path: Path, compute: Compute) -> CaseOutcome:
             for rule, wanted in (want or {}).items():
                 if values.get(rule) != wanted:
                     diffs.append((f"regler.{rule}", wanted, values.get(rule, "saknas (gäller inte)")))
+            continue
+        if key == "meddelanden":  # {kod: text}: some deviation with the code says this (and nothing else says it)
+            for code, text in (want or {}).items():
+                said = [str(d.get("meddelande", "")) for d in got.get("avvikelser", []) if d.get("kod") == code]
+                if not any(str(text) in m for m in said):
+                    diffs.append((f"meddelanden.{code}", text, said or "ingen avvikelse med koden"))
             continue
         if key == "avvikelser":
             want_set, have_set = _deviations(want), _deviations(have or [])

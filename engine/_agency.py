@@ -39,6 +39,23 @@ class Payment:
     datum: date
     netto: int
     preliminar: bool = False
+    delforman: str = ""  # the payment row's own benefit (LEFI utbetalningsforman, CSN klartext), when one
+    beloppstyp: str = ""  # the row's amount type (LEFI beloppstyp), when the payment has exactly one row
+    avsandare: str = ""  # who paid within the source, e.g. the a-kassa's name
+
+
+@dataclass(frozen=True)
+class PartAnswer:
+    """One responding organisation inside a source (an a-kassa within SO), as it answered.
+
+    How far the answer can be relied on is for the rule files to say (``svarskvalitet`` in
+    ``regelverk/kontroll/formaner.yaml``), not the reader: the status codes have no meaning in
+    the schema.
+    """
+
+    namn: str
+    status: str
+    utbetalningar: bool
 
 
 @dataclass(frozen=True)
@@ -60,6 +77,7 @@ class StudySupport:
     beviljad_fran: date | None
     beviljad_till: date | None
     takt: int | None
+    familj: str = "Studiemedel"  # CSN's support tree: Studiemedel, Studiehjälp, Studiestartsstöd, ...
 
 
 @dataclass(frozen=True)
@@ -105,6 +123,8 @@ class SourceAnswer:
     vehicles: tuple[Vehicle, ...] = ()
     capital: tuple[CapitalIncome, ...] = ()
     permits: tuple[Permit, ...] = ()
+    delsvar: tuple[PartAnswer, ...] = ()  # per organisation within the source (a-kassor)
+    radfel: tuple[str, ...] = ()  # rows that could not be read and were skipped, each with where and why
     protected: bool = False  # the source marks the person's identity as protected
     identiteter: tuple[str, ...] = ()  # the personnummer the payload says it is about
 

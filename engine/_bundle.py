@@ -224,6 +224,7 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
     rule_specs: list[tuple[str, int, Rule]] = []
     broken_rule_files = False
     norm_specs: list[tuple[str, int, Norm, tuple[str | int, ...]]] = []
+    kommun_thresholds: dict[str, list[Any]] = {}
     for file in sorted(files):
         if file == MANIFEST:
             continue
@@ -235,6 +236,7 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
         if file.startswith(KOMMUN_DIR):
             kf: KommunFile | None = ld.model(file, KommunFile, data)
             if kf:
+                kommun_thresholds[kf.kommun] = list(kf.troskar)
                 norm_specs.extend((file, i, n, ("tak", i)) for i, n in enumerate(_kommun_norms(ld, file, kf)))
             else:
                 ld.broken_norm_files = True
@@ -307,7 +309,7 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
     _check_gaps(ld, norms, rules)
     if not ld.problems:
         _check_published(ld, norms)
-    controls = load_controls(ld, files, statutes)
+    controls = load_controls(ld, files, statutes, kommun_thresholds)
 
     if ld.problems or manifest is None or controls is None:
         raise RuleFileError(ld.problems)

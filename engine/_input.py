@@ -248,6 +248,21 @@ class Kostnad(_Strict):
     motivering: Motivering | None = None
 
 
+class ForegaendeInkomst(_Strict):
+    person: Ident
+    typ: Literal[INCOME_TYPES]  # type: ignore[valid-type]
+    belopp: Kronor
+
+
+class Foregaende(_Strict):
+    """The household's previous decided calculation, as the controls compare with it."""
+
+    period: MonthField
+    antal_personer: Annotated[StrictInt, Field(ge=1, le=MAX_PERSONER)]
+    boendekostnad: Kronor = 0
+    inkomster: Annotated[list[ForegaendeInkomst], Field(max_length=MAX_INKOMSTRADER)] = []
+
+
 class Ansokan(_Strict):
     period: MonthField
     kommun: Annotated[str, BeforeValidator(_to_kommun)] | None = None
@@ -257,6 +272,7 @@ class Ansokan(_Strict):
     kostnader: Annotated[list[Kostnad], Field(max_length=MAX_KOSTNADSRADER)] = []
     historik: Historik | None = None
     undantag_begransning: UndantagBegransning | None = None
+    foregaende: Foregaende | None = None
 
 
 # -- facts: what the rules read ------------------------------------------------------------
@@ -300,6 +316,7 @@ class Facts:
     antal_barn: int
     undantag_begransning: str | None = None
     approved_costs: dict[str, str] = field(default_factory=dict)  # cost type → the caseworker's motivation
+    foregaende: Foregaende | None = None  # the previous decided calculation, for the controls
     housing: list[tuple[int, Any]] = field(default_factory=list)  # each boende line: amount, Andrahand or None
 
 
@@ -404,6 +421,12 @@ def check_semantics(app: Ansokan) -> list[Problem]:
             problems.extend(_check_history(p.historik, period, f"{where}.historik"))
     if app.historik is not None:
         problems.extend(_check_history(app.historik, period, "historik"))
+    if app.foregaende is not None:
+        if Month.parse(app.foregaende.period) >= period:
+            problems.append(Problem("foregaende.period", "ska vara en månad före den sökta"))
+        for i, prev in enumerate(app.foregaende.inkomster):
+            if prev.person not in ids:
+                problems.append(Problem(f"foregaende.inkomster[{i}].person", f"'{prev.person}' finns inte i hushall"))
     for i, inc in enumerate(app.inkomster):
         if inc.person not in ids:
             problems.append(
@@ -509,6 +532,7 @@ def to_facts(app: Ansokan) -> Facts:
         undantag_begransning=app.undantag_begransning.motivering if app.undantag_begransning else None,
         approved_costs=approved,
         housing=housing,
+        foregaende=app.foregaende,
     )
 
 

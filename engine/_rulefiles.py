@@ -258,6 +258,26 @@ class Tak(_Strict):
     varden: Annotated[list[TakVarde], Field(min_length=1)]
 
 
+class KommunTroskel(_Strict):
+    """A kommun's own threshold for when a benefit's change between two months warns."""
+
+    kalla: Literal["FK", "PM", "CSN", "SO"]
+    kod: StrictStr | None = None
+    text: StrictStr | None = None
+    troskel: Literal["exakt", "jamfor_inte"] | Annotated[int, Field(ge=0, le=1000)]
+    giltig_fran: Date
+    giltig_till: Date | None = None
+    riktlinje: Kalla
+
+    @model_validator(mode="after")
+    def _key(self) -> KommunTroskel:
+        if not self.kod and not self.text:
+            raise ValueError("ange förmånen med kod eller text")
+        if self.giltig_till is not None and self.giltig_till < self.giltig_fran:
+            raise ValueError("giltig_till ligger före giltig_fran")
+        return self
+
+
 class KommunFile(_Strict):
     """``regelverk/kommuner/<kommunkod>.yaml``: a kommun's own guidelines on top of the national rules."""
 
@@ -265,3 +285,4 @@ class KommunFile(_Strict):
     namn: StrictStr
     beskrivning: StrictStr | None = None
     tak: list[Tak] = []
+    troskar: list[KommunTroskel] = []

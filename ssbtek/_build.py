@@ -116,34 +116,59 @@ def _fk(payload: Any, spec: Mapping[str, Any], pnr: str, month: Month, dates: _D
             "preliminarautbetalningar": [_fk_payment(p, dates) for p in spec.get("preliminara") or []],
         },
         "utbetalningar": [_pm_payment(p, dates) for p in spec.get("pm_utbetalningar") or []],
+        "preliminaraUtbetalningar": [_pm_payment(p, dates) for p in spec.get("pm_preliminara") or []],
     }
     _el(payload, NS_SSBT, "lefiJsonSvar", base64.b64encode(json.dumps(obj, ensure_ascii=False).encode()).decode())
 
 
 def _fk_payment(p: Mapping[str, Any], dates: _Dates) -> dict[str, Any]:
+    """A LEFI payment; ``ra`` is a row written as given (how a faulty agency row is made for tests)."""
+    if "ra" in p:
+        raw: dict[str, Any] = p["ra"]
+        return raw
     when = dates(p)
-    return {
+    family = {"id": p["id"]} if "id" in p else {}
+    if p.get("beskrivning", p.get("id")) is not None:
+        family["beskrivning"] = p.get("beskrivning", p.get("id"))
+    out = {
         "typ": 1,
         "foretag": 1001,
-        "formansfamilj": {"id": p["id"], "beskrivning": p.get("beskrivning", p["id"])},
+        "formansfamilj": family,
         "datum": when.isoformat(),
         "period": {"fran": when.replace(day=1).isoformat(), "till": when.isoformat()},
         "nettobelopp": {"summa": p["netto"], "valuta": "SEK"},
     }
+    if p.get("detaljer"):
+        out["utbetalningsdetalj"] = [dict(d) for d in p["detaljer"]]
+    return out
 
 
 def _pm_payment(p: Mapping[str, Any], dates: _Dates) -> dict[str, Any]:
+    """A Pensionsmyndigheten payment; ``rader`` gives its rows (benefit group, payout benefit, gross part)."""
+    if "ra" in p:
+        raw: dict[str, Any] = p["ra"]
+        return raw
     when = dates(p)
+    rows = p.get("rader") or [
+        {"kod": p.get("kod", "PM:AP"), "beskrivning": p.get("beskrivning", "Allmän pension"), "belopp": None}
+    ]
+    out_rows = []
+    for r in rows:
+        row: dict[str, Any] = {
+            "belopp": r.get("belopp") if r.get("belopp") is not None else p.get("brutto", p["netto"])
+        }
+        if r.get("kod"):
+            row["formansgrupp"] = {"kod": r["kod"], "beskrivning": r.get("beskrivning", r["kod"])}
+        if r.get("forman"):
+            row["utbetalningsforman"] = {"kod": r["forman"], "beskrivning": r.get("forman_beskrivning", r["forman"])}
+        if r.get("beloppstyp"):
+            row["beloppstyp"] = {"kod": r["beloppstyp"], "beskrivning": r["beloppstyp"]}
+        out_rows.append(row)
     return {
         "utbetalningsdatum": when.isoformat(),
         "nettobelopp": p["netto"],
         "bruttobelopp": p.get("brutto", p["netto"]),
-        "utbetalningsrader": [
-            {
-                "formansgrupp": {"kod": p.get("kod", "PM:AP"), "beskrivning": p.get("beskrivning", "Allmän pension")},
-                "belopp": p.get("brutto", p["netto"]),
-            }
-        ],
+        "utbetalningsrader": out_rows,
     }
 
 
@@ -163,38 +188,68 @@ def _csn(payload: Any, spec: Mapping[str, Any], pnr: str, month: Month, dates: _
         attrs["sekretess"] = "J"
     person = _el(people, NS_CSN, "Person", **attrs)
     forms = _el(person, NS_CSN_PERSON, "Studiestodstypforteckning")
-    for f in ("studiemedel", "studiehjalp", "hemutrustningslan", "studiestartsstod", "omstallningsstudiestod"):
-        _el(forms, NS_CSN_TYPES, f, "J" if f == "studiemedel" and spec.get("arenden") else "N")
-    sm = _el(person, NS_CSN_PERSON, "Studiemedel")
     cases = spec.get("arenden") or []
-    if cases:
-        arenden = _el(sm, NS_CSN_PERSON, "Arenden")
-        for i, case in enumerate(cases, 1):
-            a = _el(arenden, NS_CSN_PERSON, "Arende", lopnummer=str(i))
-            _el(a, NS_CSN_SM, "stodform", case.get("stodform", "GRUND"))
-            _el(a, NS_CSN_SM, "klartext", case.get("klartext", "Studiebidrag"))
-            _el(a, NS_CSN_SM, "status", case.get("status", "BESLUTAD"))
-            _el(a, NS_CSN_SM, "soktaTider")
-            granted = _el(a, NS_CSN_SM, "BeviljadeTider")
-            if case.get("beviljad"):
-                b = case["beviljad"]
-                t = _el(granted, NS_CSN_SM, "BeviljadTid")
-                _el(t, NS_CSN_TYPES, "starttid", _week(dates(b, "fran")))
-                _el(t, NS_CSN_TYPES, "sluttid", _week(dates(b, "till")))
-                _el(t, NS_CSN_TYPES, "takt", str(b.get("takt", 100)))
-                _el(t, NS_CSN_TYPES, "Beloppen")
-                _el(t, NS_CSN_TYPES, "totbelopp", str(b.get("totbelopp", 0)))
-            plan = _el(a, NS_CSN_SM, "UtbetalningsPlan")
-            for u in case.get("utbetalningar") or []:
-                ub = _el(plan, NS_CSN_SM, "Utbetalning")
-                _el(ub, NS_CSN_TYPES, "utbetdatum", dates(u).strftime("%Y%m%d"))
-                _el(ub, NS_CSN_TYPES, "utbetstatus", u.get("status", "Utbetald"))
-                _el(ub, NS_CSN_TYPES, "Utbetaldatider")
-                _el(ub, NS_CSN_TYPES, "totbelopp", str(u["belopp"]))
-    for f in ("Studiehjalp", "HemutrustningsLan", "Studiestartsstod", "Omstallningsstudiestod"):
-        _el(person, NS_CSN_PERSON, f)
+    used = {str(c.get("slag", "Studiemedel")) for c in cases}
+    for f, tree in (
+        ("studiemedel", "Studiemedel"),
+        ("studiehjalp", "Studiehjalp"),
+        ("hemutrustningslan", "HemutrustningsLan"),
+        ("studiestartsstod", "Studiestartsstod"),
+        ("omstallningsstudiestod", "Omstallningsstudiestod"),
+    ):
+        _el(forms, NS_CSN_TYPES, f, "J" if tree in used else "N")
+    for tree, ns in CSN_TREES.items():
+        holder = _el(person, NS_CSN_PERSON, tree)
+        mine = [c for c in cases if str(c.get("slag", "Studiemedel")) == tree]
+        if not mine:
+            continue
+        arenden = _el(holder, NS_CSN_PERSON, "Arenden")
+        for i, case in enumerate(mine, 1):
+            _csn_case(arenden, ns, i, case, dates)
     xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     _el(payload, NS_SSBT, "svar", base64.b64encode(xml).decode())
+
+
+CSN_TREES = {
+    "Studiemedel": NS_CSN_SM,
+    "Studiehjalp": "http://schema.csn.se/v4.0/studiehjalp",
+    "HemutrustningsLan": "http://schema.csn.se/v4.0/hemutrustningslan",
+    "Studiestartsstod": "http://schema.csn.se/v4.0/studiestartsstod",
+    "Omstallningsstudiestod": "http://schema.csn.se/v4.0/omstallningsstudiestod",
+}
+
+
+def _csn_case(arenden: Any, ns: str, i: int, case: Mapping[str, Any], dates: _Dates) -> None:
+    """One ärende; a payment may be unscheduled (``datum: "0"``) and name its weeks (``veckor``)."""
+    a = _el(arenden, NS_CSN_PERSON, "Arende", lopnummer=str(i))
+    _el(a, ns, "stodform", case.get("stodform", "GRUND"))
+    _el(a, ns, "klartext", case.get("klartext", "Studiebidrag"))
+    _el(a, ns, "status", case.get("status", "BESLUTAD"))
+    _el(a, ns, "soktaTider")
+    granted = _el(a, ns, "BeviljadeTider")
+    if case.get("beviljad"):
+        b = case["beviljad"]
+        t = _el(granted, ns, "BeviljadTid")
+        _el(t, NS_CSN_TYPES, "starttid", _week(dates(b, "fran")))
+        _el(t, NS_CSN_TYPES, "sluttid", _week(dates(b, "till")))
+        _el(t, NS_CSN_TYPES, "takt", str(b.get("takt", 100)))
+        _el(t, NS_CSN_TYPES, "Beloppen")
+        _el(t, NS_CSN_TYPES, "totbelopp", str(b.get("totbelopp", 0)))
+    plan = _el(a, ns, "UtbetalningsPlan")
+    for u in case.get("utbetalningar") or []:
+        ub = _el(plan, ns, "Utbetalning")
+        raw = u.get("datum")
+        literal = isinstance(raw, str) and raw.isdigit()  # "0": not yet scheduled; or a raw (bad) date
+        _el(ub, NS_CSN_TYPES, "utbetdatum", raw if literal else dates(u).strftime("%Y%m%d"))
+        _el(ub, NS_CSN_TYPES, "utbetstatus", u.get("status", "Utbetald"))
+        weeks = _el(ub, NS_CSN_TYPES, "Utbetaldatider")
+        for w in u.get("veckor") or []:
+            wt = _el(weeks, NS_CSN_TYPES, "Utbetaldtid")
+            _el(wt, NS_CSN_TYPES, "startvecka", _week(dates(w, "fran")))
+            _el(wt, NS_CSN_TYPES, "slutvecka", _week(dates(w, "till")))
+            _el(wt, NS_CSN_TYPES, "Beloppen")
+            _el(wt, NS_CSN_TYPES, "totbelopp", str(w.get("belopp", u["belopp"])))
+        _el(ub, NS_CSN_TYPES, "totbelopp", str(u["belopp"]))
 
 
 def _week(d: date) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 from lxml import etree
 
 from engine import SOURCES, PersonAgencyData, SourceAnswer
-from engine._agency import CapitalIncome, Payment, Permit, StudySupport, Suspension, Vehicle
+from engine._agency import CapitalIncome, PartAnswer, Payment, Permit, StudySupport, Suspension, Vehicle
 from ssbtek._schemas import (
     NS_AF,
     NS_CSN,
@@ -283,37 +283,13 @@ def _read_fk(data: Any) -> list[SourceAnswer]:
     fi = obj.get("formansinformation") or {}
     if not isinstance(fi, dict):
         raise PayloadError("formansinformation är inte ett objekt")
+    skipped: dict[str, list[str]] = {"FK": [], "PM": []}
     fk_pay: list[Payment] = []
     for key, prelim in (("utbetalningsuppgift", False), ("preliminarautbetalningar", True)):
-        for u in fi.get(key) or []:
-            fam = u.get("formansfamilj") or {}
-            code = f"FK:{fam.get('id', '?')}"
-            pay = Payment(
-                kalla="PM" if str(u.get("foretag")) == "1003" else "FK",
-                kod=code,
-                text=str(fam.get("beskrivning") or code),
-                datum=_date(u.get("datum"), f"{key}.datum"),
-                netto=_kr((u.get("nettobelopp") or {}).get("summa"), f"{key}.nettobelopp"),
-                preliminar=prelim,
-            )
-            fk_pay.append(pay)
+        fk_pay.extend(_rows(fi.get(key), f"formansinformation.{key}", skipped["FK"], _fk_row, prelim))
     pm_pay: list[Payment] = []
     for key, prelim in (("utbetalningar", False), ("preliminaraUtbetalningar", True)):
-        for u in obj.get(key) or []:
-            rows = u.get("utbetalningsrader") or [{}]
-            grupp = rows[0].get("formansgrupp") or {}
-            forman = rows[0].get("utbetalningsforman") or {}
-            code = str(grupp.get("kod") or forman.get("kod") or "PM")
-            pm_pay.append(
-                Payment(
-                    kalla="PM",
-                    kod=code,
-                    text=str(grupp.get("beskrivning") or forman.get("beskrivning") or code),
-                    datum=_date(u.get("utbetalningsdatum"), f"{key}.utbetalningsdatum"),
-                    netto=_kr(u.get("nettobelopp"), f"{key}.nettobelopp"),
-                    preliminar=prelim,
-                )
-            )
+        pm_pay.extend(_rows(obj.get(key), key, skipped["PM"], _pm_row, prelim))
     people = [p for p in fi.get("generellPersoninformation") or [] if isinstance(p, dict)]
     protected = any(bool(p.get("skyddad")) for p in people)
     ids = tuple(str(p["personnummer"]) for p in people if p.get("personnummer"))
@@ -341,7 +317,139 @@ def _read_fk(data: Any) -> list[SourceAnswer]:
                 )
             )
             continue
-        out.append(SourceAnswer(kalla, "svar", payments=tuple(pays), protected=protected, identiteter=ids))
+        out.append(
+            SourceAnswer(
+                kalla,
+                "svar",
+                payments=tuple(pays),
+                radfel=tuple(skipped[kalla]),
+                protected=protected,
+                identiteter=ids,
+            )
+        )
+    return out
+
+
+def _rows(
+    items: Any, where: str, skipped: list[str], read: Callable[[Any, bool], list[Payment]], prelim: bool
+) -> list[Payment]:
+    """Every readable row of a list; a bad row is skipped and reported (which row, why), the rest kept."""
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        skipped.append(f"{where}: är inte en lista och kan inte läsas")
+        return []
+    out: list[Payment] = []
+    for i, item in enumerate(items, 1):
+        try:
+            if not isinstance(item, dict):
+                raise PayloadError("raden är inte ett objekt")
+            out.extend(read(item, prelim))
+        except PayloadError as exc:
+            skipped.append(f"{where} rad {i}: {exc}")
+    return out
+
+
+def _code(value: Any) -> str:
+    """A LEFI code object's code (``kod`` or ``id``); a bare string is its own code."""
+    if isinstance(value, dict):
+        return str(value.get("kod") or value.get("id") or "").strip()
+    return str(value or "").strip()
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("beskrivning") or "").strip() or _code(value)
+    return _code(value)
+
+
+def _fk_row(u: dict[str, Any], prelim: bool) -> list[Payment]:
+    fam = u.get("formansfamilj") or {}
+    ident = _code(fam).removeprefix("FK:")
+    code = f"FK:{ident or '?'}"
+    details = u.get("utbetalningsdetalj") or []
+    one = details[0] if isinstance(details, list) and len(details) == 1 and isinstance(details[0], dict) else {}
+    net = u.get("nettobelopp")
+    if not isinstance(net, dict) or net.get("summa") in (None, ""):
+        raise PayloadError("nettobelopp saknas")
+    return [
+        Payment(
+            kalla="PM" if str(u.get("foretag")) == "1003" else "FK",
+            kod=code,
+            text=str(fam.get("beskrivning") or "").strip() or code if isinstance(fam, dict) else code,
+            datum=_date(u.get("datum"), "datum"),
+            netto=_kr(net.get("summa"), "nettobelopp"),
+            preliminar=prelim,
+            delforman=_label(one.get("forman")),
+            beloppstyp=_code(one.get("beloppstyp")),
+        )
+    ]
+
+
+def _pm_row(u: dict[str, Any], prelim: bool) -> list[Payment]:
+    """A Pensionsmyndigheten payment; one over several benefits is split by its rows (convention).
+
+    The net amount is shared in proportion to the rows' gross amounts (``belopp``), whole kronor,
+    the last benefit taking the rounding, so the parts add up to what was paid. A payment whose
+    rows cannot be weighed stays whole under ``PM`` and is named so.
+    """
+    if u.get("nettobelopp") in (None, ""):
+        raise PayloadError("nettobelopp saknas")
+    net = _kr(u.get("nettobelopp"), "nettobelopp")
+    when = _date(u.get("utbetalningsdatum"), "utbetalningsdatum")
+    raw_rows = u.get("utbetalningsrader") or []
+    rows = [r for r in raw_rows if isinstance(r, dict)] if isinstance(raw_rows, list) else []
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        key = _code(r.get("formansgrupp")) or _code(r.get("utbetalningsforman")) or "PM"
+        groups.setdefault(key, []).append(r)
+    if len(groups) <= 1:
+        r0 = rows[0] if rows else {}
+        key = next(iter(groups), "PM")
+        label = _label(r0.get("formansgrupp")) or _label(r0.get("utbetalningsforman")) or "Pensionsmyndigheten"
+        return [
+            Payment(
+                "PM",
+                key,
+                label,
+                when,
+                net,
+                preliminar=prelim,
+                delforman=_code(r0.get("utbetalningsforman")) if len(rows) == 1 else "",
+                beloppstyp=_code(r0.get("beloppstyp")) if len(rows) == 1 else "",
+            )
+        ]
+    weights: dict[str, int] = {}
+    for key, part in groups.items():
+        try:
+            weights[key] = sum(int(Decimal(str(r.get("belopp")))) for r in part)
+        except (InvalidOperation, ValueError):
+            weights = {}
+            break
+    total = sum(weights.values())
+    if not weights or total <= 0:
+        names = ", ".join(groups)
+        return [Payment("PM", "PM", f"Pensionsmyndigheten, flera förmåner ({names})", when, net, preliminar=prelim)]
+    out: list[Payment] = []
+    left = net
+    for n, (key, part) in enumerate(groups.items()):
+        exact = Decimal(net) * weights[key] / total
+        share = left if n == len(groups) - 1 else int(exact.to_integral_value(ROUND_HALF_UP))
+        left -= share
+        first = part[0]
+        label = _label(first.get("formansgrupp")) or _label(first.get("utbetalningsforman")) or key
+        delforman = {_code(r.get("utbetalningsforman")) for r in part}
+        out.append(
+            Payment(
+                "PM",
+                key,
+                label,
+                when,
+                share,
+                preliminar=prelim,
+                delforman=delforman.pop() if len(delforman) == 1 else "",
+            )
+        )
     return out
 
 
@@ -371,6 +479,7 @@ def _read_csn(data: Any) -> list[SourceAnswer]:
         raise PayloadError(f"CSN:s svar följer inte CSN:s schema: {_clean(last_error(schema))}")
     studies: list[StudySupport] = []
     payments: list[Payment] = []
+    skipped: list[str] = []
     protected = False
     ids: list[str] = []
     for person in doc.iter(_q(NS_CSN, "Person")):
@@ -378,41 +487,81 @@ def _read_csn(data: Any) -> list[SourceAnswer]:
             protected = True
         if person.get("personnummer"):
             ids.append((person.get("sekel") or "").strip() + person.get("personnummer", "").strip())
-        for arende in _descendants(person, "Arende"):
-            form = _text(arende, "stodform")
-            text = _text(arende, "klartext") or form
-            status = _text(arende, "status")
-            granted = [
-                (_week_start(_text(t, "starttid")), _week_end(_text(t, "sluttid")), _text(t, "takt"))
-                for t in _descendants(arende, "BeviljadTid")
-            ] or [(None, None, "")]
-            for start, end, takt in granted:
-                studies.append(StudySupport(form, text, status, start, end, int(takt) if takt.isdigit() else None))
-            for u in _descendants(arende, "Utbetalning"):
-                when = _opt_date(_text(u, "utbetdatum"))
-                total = _text(u, "totbelopp")
-                if when is None or not total:
-                    continue
-                payments.append(
-                    Payment(
-                        "CSN",
-                        f"CSN:{form}",
-                        text,
-                        when,
-                        _kr(total, "CSN totbelopp"),
-                        preliminar=_text(u, "utbetstatus").lower() == "planerad",
-                    )
-                )
+        for tree in person:
+            family = CSN_FAMILIES.get(_local(tree.tag))
+            if family is None:
+                continue
+            for n, arende in enumerate(_descendants(tree, "Arende"), 1):
+                _read_csn_case(arende, family, f"{_local(tree.tag)} ärende {n}", studies, payments, skipped)
     return [
         SourceAnswer(
             "CSN",
             "svar",
             payments=tuple(payments),
             studies=tuple(studies),
+            radfel=tuple(skipped),
             protected=protected,
             identiteter=tuple(ids),
         )
     ]
+
+
+# CSN's support trees under Person, and the benefit each is (the name is the tree's, not a guess at a code).
+CSN_FAMILIES = {
+    "Studiemedel": "Studiemedel",
+    "Studiehjalp": "Studiehjälp",
+    "Studiestartsstod": "Studiestartsstöd",
+    "Omstallningsstudiestod": "Omställningsstudiestöd",
+    "HemutrustningsLan": "Hemutrustningslån",
+}
+
+
+def _read_csn_case(
+    arende: Any, family: str, where: str, studies: list[StudySupport], payments: list[Payment], skipped: list[str]
+) -> None:
+    form = _text(arende, "stodform")
+    text = _text(arende, "klartext") or form
+    status = _text(arende, "status")
+    granted = [
+        (_week_start(_text(t, "starttid")), _week_end(_text(t, "sluttid")), _text(t, "takt"))
+        for t in _descendants(arende, "BeviljadTid")
+    ] or [(None, None, "")]
+    for start, end, takt in granted:
+        studies.append(
+            StudySupport(form, text, status, start, end, int(takt) if takt.isdigit() else None, familj=family)
+        )
+    for n, u in enumerate(_descendants(arende, "Utbetalning"), 1):
+        try:
+            payments.append(_csn_payment(u, form, family, text))
+        except PayloadError as exc:
+            skipped.append(f"{where} utbetalning {n}: {exc}")
+
+
+def _csn_payment(u: Any, form: str, family: str, text: str) -> Payment:
+    """A planned or paid CSN payment; one not yet scheduled (``utbetdatum`` 0) is placed by its first week."""
+    total = _text(u, "totbelopp")
+    if not total:
+        raise PayloadError("totbelopp saknas")
+    raw = _text(u, "utbetdatum")
+    weeks = [w for w in _descendants(u, "Utbetaldtid")]
+    amounts = [b for w in weeks for b in _descendants(w, "Belopp")]
+    if raw in ("", "0"):
+        starts = [d for d in (_week_start(_text(w, "startvecka")) for w in weeks) if d is not None]
+        if not starts:
+            raise PayloadError("utbetalningen har inget utbetalningsdatum och inga veckor att placeras efter")
+        when = min(starts)
+    else:
+        when = _date(raw, "utbetdatum")
+    return Payment(
+        "CSN",
+        f"CSN:{form}",
+        family,
+        when,
+        _kr(total, "totbelopp"),
+        preliminar=_text(u, "utbetstatus").lower() == "planerad",
+        delforman=text,
+        beloppstyp=_text(amounts[0], "beloppstyp") if len(amounts) == 1 else "",
+    )
 
 
 def _descendants(element: Any, name: str) -> list[Any]:
@@ -494,20 +643,29 @@ def _read_af(data: Any) -> list[SourceAnswer]:
 
 
 def _read_so(data: Any) -> list[SourceAnswer]:
+    """One entry per a-kassa: its payments, suspensions and its own status (``StatusSvarandeOrganisation``)."""
     payments: list[Payment] = []
     suspensions: list[Suspension] = []
+    parts: list[PartAnswer] = []
+    skipped: list[str] = []
     for kassa in data.iter(_q(NS_SO, "Arbetsloshetsersattning")):
         name = (kassa.findtext(_q(NS_SO, "SvarandeOrganisation")) or "a-kassa").strip()
-        for u in kassa.findall(_q(NS_SO, "Utbetalningar")):
-            payments.append(
-                Payment(
-                    "SO",
-                    "SO",
-                    "Arbetslöshetsersättning",
-                    _date(u.findtext(_q(NS_SO, "Utbetalningsdatum")), "Utbetalningsdatum"),
-                    _kr(u.findtext(_q(NS_SO, "NettoEfterSkatt")), "NettoEfterSkatt"),
+        status = (kassa.findtext(_q(NS_SO, "StatusSvarandeOrganisation")) or "").strip()
+        rows = kassa.findall(_q(NS_SO, "Utbetalningar"))
+        for n, u in enumerate(rows, 1):
+            try:
+                payments.append(
+                    Payment(
+                        "SO",
+                        "SO",
+                        "Arbetslöshetsersättning",
+                        _date(u.findtext(_q(NS_SO, "Utbetalningsdatum")), "Utbetalningsdatum"),
+                        _kr(u.findtext(_q(NS_SO, "NettoEfterSkatt")), "NettoEfterSkatt"),
+                        avsandare=name,
+                    )
                 )
-            )
+            except PayloadError as exc:
+                skipped.append(f"{name} utbetalning {n}: {exc}")
         for a in kassa.findall(_q(NS_SO, "Avstangningar")):
             suspensions.append(
                 Suspension(
@@ -516,8 +674,19 @@ def _read_so(data: Any) -> list[SourceAnswer]:
                     _date(a.findtext(_q(NS_SO, "AvstangdTom")), "AvstangdTom"),
                 )
             )
+        parts.append(PartAnswer(name, status, bool(rows)))
     ids = tuple((e.text or "").strip() for e in data.iter(_q(NS_SO, "IdentificationNumber")))
-    return [SourceAnswer("SO", "svar", payments=tuple(payments), suspensions=tuple(suspensions), identiteter=ids)]
+    return [
+        SourceAnswer(
+            "SO",
+            "svar",
+            payments=tuple(payments),
+            suspensions=tuple(suspensions),
+            delsvar=tuple(parts),
+            radfel=tuple(skipped),
+            identiteter=ids,
+        )
+    ]
 
 
 def _read_tns(data: Any) -> list[SourceAnswer]:

@@ -50,9 +50,18 @@ def _e(parent: Any, name: str, text: Any = None, **attrs: str) -> Any:
     return el
 
 
+STUDIEHJALP_MONTHS = (10, 6)  # an October application is checked against June (parametrar.yaml, studiehjalp_*)
+
+
 def question_period(period: Month) -> tuple[str, str]:
-    """From the first day of the comparison month (M−2) to the last day of the month applied for."""
-    return (period - 2).first_day.isoformat(), period.last_day.isoformat()
+    """From the first day of the comparison month (M−2) to the last day of the month applied for.
+
+    For the seasonal studiehjälp check the question reaches back to June in an October application.
+    """
+    start = period - 2
+    if period.month == STUDIEHJALP_MONTHS[0]:
+        start = Month.of(period.year, STUDIEHJALP_MONTHS[1])
+    return start.first_day.isoformat(), period.last_day.isoformat()
 
 
 def build_request(personnummer: str, period: Month, asker: Asker, *, korrelationsid: str | None = None) -> bytes:

@@ -37,7 +37,6 @@ EXPECTED = [
     ("EJ_INSKRIVEN_AF", "bo", "AF"),
     ("FORDON", "anna", "TNS"),
     ("INKOMSTANDRING", "bo", "SO"),
-    ("NY_INKOMST", "anna", "FK"),
     ("UPPGIFT_SAKNAS", "bo", "CSN"),
 ]
 DECISION = {"utfall": "beviljat", "belopp": 1460, "motivering": "Behovet täcks inte av inkomsterna."}

@@ -17,6 +17,10 @@ def sjp(when: dict[str, int], netto: int) -> dict[str, Any]:
     return {"id": "SJP", "beskrivning": "Sjukpenning", **when, "netto": netto}
 
 
+def abb(when: dict[str, int], netto: int) -> dict[str, Any]:
+    return {"id": "ABB", "beskrivning": "Barnbidrag", **when, "netto": netto}
+
+
 def run(bundle: engine.RuleBundle, sources: dict[str, Any], **app: Any) -> engine.Result:
     return bundle.calculate(single(**app), agency={"s": answer(sources)})
 
@@ -44,7 +48,23 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], bool]] = [
     ),
     ("INKOMSTANDRING", "+12,5 %", {"FK": {"utbetalningar": [sjp(FEB, 9000), sjp(JAN, 8000)]}}, {}, True),
     ("INKOMSTANDRING", "+12 % exakt", {"FK": {"utbetalningar": [sjp(FEB, 8960), sjp(JAN, 8000)]}}, {}, False),
-    ("NY_INKOMST", "ny i kontrollperioden", {"FK": {"utbetalningar": [sjp(FEB, 8000)]}}, {}, True),
+    ("NY_INKOMST", "ny i kontrollperioden, exakt tröskel", {"FK": {"utbetalningar": [abb(FEB, 1250)]}}, {}, True),
+    ("NY_INKOMST", "procenttröskel: av ingenting", {"FK": {"utbetalningar": [sjp(FEB, 8000)]}}, {}, False),
+    (
+        "NY_INKOMST",
+        "jämförelsemånaden nettade till noll",
+        {"FK": {"utbetalningar": [abb(FEB, 1250), abb(JAN, 500), abb({"manad": -2, "dag": 26}, -500)]}},
+        {},
+        False,
+    ),
+    ("INKOMSTANDRING", "exakt: 1 250 → 1 255", {"FK": {"utbetalningar": [abb(FEB, 1255), abb(JAN, 1250)]}}, {}, True),
+    (
+        "INKOMSTANDRING",
+        "12,4 % avrundas till 12",
+        {"FK": {"utbetalningar": [sjp(FEB, 8992), sjp(JAN, 8000)]}},
+        {},
+        False,
+    ),
     ("NY_INKOMST", "fanns redan", {"FK": {"utbetalningar": [sjp(FEB, 8000), sjp(JAN, 8000)]}}, {}, False),
     ("INKOMST_BORTTAGEN", "upphört", {"FK": {"utbetalningar": [sjp(JAN, 8000)]}}, {}, True),
     ("INKOMST_BORTTAGEN", "fortsätter", {"FK": {"utbetalningar": [sjp(FEB, 8000), sjp(JAN, 8000)]}}, {}, False),

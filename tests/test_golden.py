@@ -66,3 +66,55 @@ def test_failing_case_shows_expected_and_computed(tmp_path: Path, capsys: pytest
     out = capsys.readouterr().out
     assert "riksnorm: förväntat 5000, beräknat 5220" in out
     assert "1 fall: 0 godkända, 1 fel." in out
+
+
+@pytest.mark.parametrize(
+    ("text", "ok", "says"),
+    [
+        ("ansokan: [\n", False, "fallet kan inte läsas"),
+        ("ansokan: {period: '2026-03', hushall: [{id: s, roll: sokande, fodd: 1990-01-01}]}\n", False, "saknar"),
+        ("ansokan: {period: '2026-13'}\nforvantat: {riksnorm: 1}\n", False, "ansökan vägrades"),
+        ("ansokan: {period: '2026-13'}\nforvantat_fel: {falt: period}\n", True, None),
+        ("ansokan: {period: '2026-13'}\nforvantat_fel: inkomster\n", False, "forvantat_fel.falt"),
+        (
+            "ansokan: {period: '2026-03', hushall: [{id: s, roll: sokande, fodd: 1990-01-01}]}\n"
+            "forvantat_fel: {falt: period}\n",
+            False,
+            "forvantat_fel",
+        ),
+        (
+            "ansokan: {period: '2026-03', hushall: [{id: s, roll: sokande, fodd: 1990-01-01}]}\n"
+            "forvantat: {regler: {riksnorm.personlig: 1}, avvikelser: [UPPGIFT_SAKNAS]}\n",
+            False,
+            "regler.riksnorm.personlig",
+        ),
+        (
+            "ansokan: {period: '2026-03', hushall: [{id: s, roll: sokande, fodd: 1990-01-01}]}\n"
+            "ssbtek: {x: {kallor: {}}}\nforvantat: {avvikelser: []}\n",
+            False,
+            "ssbtek.x",
+        ),
+        (
+            "ansokan: {period: '2026-03', hushall: [{id: s, roll: sokande, fodd: 1990-01-01}]}\n"
+            "ssbtek: [1]\nforvantat: {avvikelser: []}\n",
+            False,
+            "ssbtek",
+        ),
+    ],
+)
+def test_case_outcomes(tmp_path: Path, bundle: engine.RuleBundle, text: str, ok: bool, says: str | None) -> None:
+    path = tmp_path / "fall.yaml"
+    path.write_text(text, encoding="utf-8")
+    outcome = golden.run_case(path, golden.default_compute(bundle))
+    assert outcome.ok is ok, outcome
+    if says:
+        assert says in (outcome.error or "") + repr(outcome.differences)
+
+
+def test_update_case_rewrites_json_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "fall.json"
+    path.write_text('{"namn": "x", "ansokan": {}, "forvantat": {"riksnorm": 1, "regler": {"a": 1}}}', encoding="utf-8")
+    golden.update_case(path, [("riksnorm", 1, 2), ("regler.a", 1, 3), ("avvikelser", [], [("KOD", "s")])])
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["forvantat"] == {"riksnorm": 2, "regler": {"a": 3}, "avvikelser": [{"kod": "KOD", "person": "s"}]}
+    assert list(data) == ["namn", "ansokan", "forvantat"]

@@ -13,10 +13,13 @@ from typing import Any
 
 import pytest
 
+import engine
 from ekbist.cli import main
 from population import generate
 from tests.api_helpers import APP, DECISION, KEYRING, LOG_KEY
 from tests.conftest import ROOT
+
+VERSION = engine.load_bundle(ROOT).version
 
 
 def _root(tmp_path: Path, name: str) -> Path:
@@ -55,7 +58,7 @@ def test_totals_are_the_sums_of_what_berakna_gives(
     report = _json(capsys, ["jamfor", str(a), str(changed), "--fall", str(cases), "--utan-guldfall", "--json"])
     assert [c["text"] for c in report["andringar"]] == [
         "riksnorm.vuxna.ensamstaende 2026-01-01: 3 940 → 3 990",
-        "regelverk/regelverk.yaml: version 2026.12.1 → test-2026.12.1",
+        f"regelverk/regelverk.yaml: version {VERSION} → test-{VERSION}",
     ]
     sums = dict.fromkeys(report["fall"]["summa"], 0)
     changed_cases = 0
@@ -176,3 +179,59 @@ def test_testa_uppdatera_writes_computed_values_after_asking(
     assert "forvantat: {riksnorm: 11530," in old and "forvantat: {riksnorm: 11580," in after
     couple = "g03-sambor-utan-barn-2026.yaml"  # couples are not touched by the single adult's amount
     assert (cases / couple).read_text(encoding="utf-8") == before[couple]
+
+
+def test_every_kind_of_change_is_named() -> None:
+    """Table rows, new and removed values, derivations, rule versions, the manifest, controls and files."""
+    import engine
+    import jamfor
+
+    a = engine.read_rule_files(ROOT)
+    b = dict(a)
+
+    def edit(name: str, old: str, new: str) -> None:
+        assert old in b[name], (name, old)
+        b[name] = b[name].replace(old, new, 1)
+
+    edit(
+        "normer/riksnorm.yaml",
+        "- {alder_fran: 19, alder_till: 20, belopp: 5000}",
+        "- {alder_fran: 19, alder_till: 20, belopp: 5010}",
+    )
+    edit("normer/riksnorm.yaml", "          - {alder_fran: 15, alder_till: 18, belopp: 4960}\n", "")
+    edit(
+        "normer/riksnorm.yaml",
+        "formel: avrunda(varde * norm.jamforelsetal * norm.riksnorm.upprakning, 10)\n"
+        "          kolumner: [belopp, utan_lunch]",
+        "formel: avrunda(varde * norm.jamforelsetal * norm.riksnorm.upprakning, 1)\n"
+        "          kolumner: [belopp, utan_lunch]",
+    )
+    edit(
+        "normer/inkomstregler.yaml",
+        "      - giltig_fran: 2025-07-01\n        varde: 0.25\n",
+        "      - giltig_fran: 2025-07-01\n        giltig_till: 2029-12-31\n        varde: 0.25\n",
+    )
+    edit("regelverk/regelverk.yaml", 'version: "', 'version: "prov-')
+    edit("regelverk/kontroll/parametrar.yaml", "100", "150")
+    del b["regelverk/kommuner/9999.yaml"]
+    b["regelverk/kommuner/9998.yaml"] = a["regelverk/kommuner/9999.yaml"].replace('kommun: "9999"', 'kommun: "9998"')
+    ctl = "regelverk/kontroll/50-kommunala-riktlinjer.yaml"
+    edit(ctl, "allvarlighet: kontrollera", "allvarlighet: utred")
+    res = "regelverk/berakning/40-resultat.yaml"
+    edit(res, "max(0, behov - inkomster)", "max(0, behov - inkomster - 0)")
+    texts = [c["text"] for c in jamfor.changes(engine.load_bundle_from_files(a), engine.load_bundle_from_files(b))]
+    joined = "\n".join(texts)
+    assert "riksnorm.barn 2026-01-01, rad alder_fran=19, belopp: 5 000 → 5 010" in texts
+    assert "riksnorm.barn 2026-01-01: borttagen rad alder_fran=15" in texts
+    assert any(t.startswith("riksnorm.barn 2027-01-01: härlett: avrunda(") and t.endswith(", 1)") for t in texts)
+    assert "jobbstimulans.andel 2025-07-01: giltig till tills vidare → 2029-12-31" in texts
+    assert any(t.startswith("regelverk/regelverk.yaml: version ") and "prov-" in t for t in texts)
+    assert "regelverk/kommuner/9999.yaml: borttagen fil" in texts and "regelverk/kommuner/9998.yaml: ny fil" in texts
+    assert any(t.startswith("kommun.9998.tak.boende: ny norm") for t in texts)
+    assert any(t.startswith("kommun.9999.tak.boende: borttagen norm") for t in texts)
+    assert f"{ctl}: kapad_kostnad ändrad (allvarlighet)" in texts
+    assert "forsorjningsstod version 2025-01-01: formeln" in joined
+    # nothing else: a comment-only edit is no change
+    c = dict(a)
+    c[res] = "# en kommentar\n" + a[res]
+    assert jamfor.changes(engine.load_bundle_from_files(a), engine.load_bundle_from_files(c)) == []

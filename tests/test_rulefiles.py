@@ -228,3 +228,46 @@ def test_the_shipped_rules_are_established_under_their_version_label() -> None:
     assert found.kind == "fastställd", found.message
     labels = _versions.read(ROOT)
     assert len(set(labels.values())) == len(labels)  # no two labels for one content
+
+
+def test_a_version_label_is_established_once_and_never_reused(
+    rule_root: Callable[[], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Edit → warning until a new label is established; a label established for other content is refused."""
+    root = rule_root()
+    register = root / "regelverk" / "versioner.txt"
+    edit(root, NORMER, "        varde: 3940", "        varde: 3990")
+    assert main(["validera", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "VARNING" in out and "regelverk/regelverk.yaml:" in out and "ny version" in out
+    assert main(["validera", str(root), "--faststall"]) == 1  # the old label keeps its old content
+    assert "VARNING" in capsys.readouterr().out
+    before = register.read_text(encoding="utf-8")
+
+    edit(root, "regelverk/regelverk.yaml", 'version: "', 'version: "prov-')
+    assert main(["validera", str(root)]) == 0
+    assert "inte fastställd än" in capsys.readouterr().out
+    assert register.read_text(encoding="utf-8") == before  # checking alone writes nothing
+    assert main(["validera", str(root), "--faststall"]) == 0
+    assert "fastställd med innehållet sha256:" in capsys.readouterr().out
+    added = register.read_text(encoding="utf-8")[len(before) :].split()
+    label = engine.load_bundle(root)
+    assert added[:2] == [label.version, label.hash] and added[0].startswith("prov-")
+    assert main(["validera", str(root), "--faststall"]) == 0  # establishing again changes nothing
+    assert "är fastställd med detta innehåll" in capsys.readouterr().out
+    assert len(register.read_text(encoding="utf-8").splitlines()) == len(before.splitlines()) + 1
+
+
+def test_the_register_is_started_when_missing(rule_root: Callable[[], Path]) -> None:
+    from datetime import date
+
+    from ekbist import _versions
+
+    root = rule_root()
+    (root / "regelverk" / "versioner.txt").unlink()
+    assert _versions.read(root) == {}
+    assert _versions.status(root, "v1", "sha256:a").kind == "ny"
+    assert _versions.establish(root, "v1", "sha256:a", date(2027, 1, 2)).kind == "fastställd"
+    text = (root / "regelverk" / "versioner.txt").read_text(encoding="utf-8")
+    assert text.startswith("# Fastställda") and text.endswith("v1 sha256:a 2027-01-02\n")
+    assert _versions.status(root, "v1", "sha256:b").kind == "ändrad"

@@ -17,7 +17,7 @@ from api._agency import stored_input
 from api._auth import Principal, principal, require
 from api._bodies import BerakningBody, BerakningDoc, body_schema, read_json
 from api._context import Context
-from api._errors import ORJSONResponse, validation_error
+from api._errors import HttpError, ORJSONResponse, problems, validation_error
 from beslutslogg.omprovning import compute_stored
 
 router = APIRouter(tags=["beräkning"])
@@ -51,7 +51,10 @@ async def berakna(request: Request, ctx: Context, who: Annotated[Principal, Depe
 
 def _what_if(bundle: engine.RuleBundle, indata: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
     """The base and the alternative from the same input; assumptions are checked against the rules."""
-    assumptions = engine.parse_assumptions(bundle, raw, "")
+    try:
+        assumptions = engine.parse_assumptions(bundle, raw, "")
+    except engine.InputError as exc:  # the field is in the body's antaganden, not in the application
+        raise HttpError(422, {"fel": problems(exc.problems, "antaganden")}) from None
     base = compute_stored(bundle, indata)
     alt = compute_stored(bundle, indata, assumptions)
     return {"bas": base, "alternativ": alt, "antaganden": assumptions.listed()}

@@ -19,7 +19,7 @@ from engine._expression import FormulaError
 from engine._input import Facts
 from engine._lagrum import render_references
 from engine._period import Month
-from engine._rulefiles import Forfattning
+from engine._rulefiles import Forfattning, KommunTroskel
 from engine._template_text import text as _text
 from engine.kontroll._condition import Cond, attributes, holds, parse_condition, to_durable
 from engine.kontroll._durable import DurableRuleset
@@ -165,6 +165,7 @@ class ControlSet:
                     "forklaring": text,
                 }
             )
+        trace.extend(_passed_over(facts))
         return deviations, trace
 
     def lagrum(self, spec: Control, day: date) -> list[str]:
@@ -184,6 +185,28 @@ class ControlSet:
         return []
 
 
+def _passed_over(facts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Benefits the rule files say are not income: no deviation, but named in the trace with the reason."""
+    return [
+        {
+            "regel": "kontroll.forman_raknas_inte",
+            "namn": "Förmån som inte räknas som inkomst",
+            "version": "formaner.yaml",
+            "person": f.get("person"),
+            "varde": False,
+            "indata": {k: v for k, v in f.items() if k != "fakta"},
+            "lagrum": [],
+            "avsnitt": "avvikelser",
+            "forklaring": (
+                f"{f['kallnamn']} betalade ut {f['forman']} med {f['utbetalt_kontroll']} kr under "
+                f"{f['kontrollperiod']}; den räknas inte som inkomst och förbigås ({f['mappning']})"
+            ),
+        }
+        for f in facts
+        if f.get("fakta") == "forman" and f.get("behandling") == "raknas_inte"
+    ]
+
+
 def _lookup(fact: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
     def get(key: str) -> object:
         if key.startswith("param."):
@@ -193,13 +216,19 @@ def _lookup(fact: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
     return get
 
 
-def load_controls(ld: Any, files: Mapping[str, str], statutes: Mapping[str, Forfattning]) -> ControlSet | None:
+def load_controls(
+    ld: Any,
+    files: Mapping[str, str],
+    statutes: Mapping[str, Forfattning],
+    kommun_thresholds: Mapping[str, Sequence[KommunTroskel]] | None = None,
+) -> ControlSet | None:
     """Load and check regelverk/kontroll/; problems go to the bundle loader ``ld``."""
     names = sorted(f for f in files if f.startswith(KONTROLL_DIR))
     if not names:
         return ControlSet([], {}, BenefitMapper([]), statutes)
     params: dict[str, Any] = {}
     mappings: list[Any] = []
+    quality: list[Any] = []
     specs: list[tuple[str, int, Control]] = []
     for file in names:
         data = ld.parse(file)
@@ -211,6 +240,8 @@ def load_controls(ld: Any, files: Mapping[str, str], statutes: Mapping[str, Forf
             bf: BenefitFile | None = ld.model(file, BenefitFile, data)
             if bf:
                 mappings = list(bf.formaner)
+                quality = list(bf.svarskvalitet)
+                _check_types(ld, file, mappings)
         else:
             cf: ControlFile | None = ld.model(file, ControlFile, data)
             if cf:
@@ -254,7 +285,22 @@ def load_controls(ld: Any, files: Mapping[str, str], statutes: Mapping[str, Forf
             ld.problem(file, (*where, "lagrum"), f"inget lagrum gäller {spec.giltig_fran}")
         pattern = {"$and": [{"fakta": spec.fakta}, to_durable(cond)]}
         compiled.append(CompiledControl(spec, file, cond, pattern, _template.compile_parts(parts)))
-    return ControlSet(compiled, params, BenefitMapper(mappings), statutes)
+    for p in SEASON_PARAMETERS[1:] if params.get(SEASON_PARAMETERS[0]) else ():
+        if not 1 <= int(params.get(p, 0)) <= 12:
+            ld.problem(PARAMETERS, ("parametrar", p), f"parametern '{p}' ska vara en månad 1–12")
+    return ControlSet(compiled, params, BenefitMapper(mappings, quality, kommun_thresholds), statutes)
+
+
+SEASON_PARAMETERS = ("studiehjalp_ansokningsmanad", "studiehjalp_utbetald_manad", "studiehjalp_forvantad_manad")
+
+
+def _check_types(ld: Any, file: str, mappings: Sequence[Any]) -> None:
+    from engine._input import INCOME_TYPE_SV
+
+    for i, m in enumerate(mappings):
+        for t in m.types:
+            if t not in INCOME_TYPE_SV:
+                ld.problem(file, ("formaner", i, "typ"), f"okänd inkomsttyp '{t}'; typer: {', '.join(INCOME_TYPE_SV)}")
 
 
 def _number(v: Any) -> Any:

@@ -10,14 +10,18 @@ comparison period are months relative to the period applied for (parameters in
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from engine._agency import SOURCE_NAMES, SOURCES, Payment, PersonAgencyData
+from engine._agency import SOURCE_NAMES, SOURCES, PartAnswer, Payment, PersonAgencyData
 from engine._input import ADULT_ROLES, INCOME_TYPE_SV, Facts
+from engine._money import format_kr
 from engine._period import Month
+from engine._rulefiles import KommunTroskel
 from engine.kontroll._condition import AttrType
-from engine.kontroll._model import BenefitMapping
+from engine.kontroll._model import AnswerQuality, BenefitMapping
 
 _PERSON: dict[str, AttrType] = {"person": "text", "roll": "text", "kalla": "text"}
 
@@ -37,6 +41,59 @@ FACT_TYPES: dict[str, dict[str, AttrType]] = {
         "andring_procent": "tal",
         "kontrollperiod": "text",
         "jamforelseperiod": "text",
+        "har_foregaende": "villkor",
+        "pa_beslutet": "tal",
+        "foregaende_period": "text",
+    },
+    "foregaende_inkomst": {
+        **_PERSON,
+        "typ": "text",
+        "typnamn": "text",
+        "pa_beslutet": "tal",
+        "deklarerat_nu": "tal",
+        "foregaende_period": "text",
+    },
+    "foregaende": {
+        "kalla": "text",
+        "foregaende_period": "text",
+        "antal_personer_nu": "tal",
+        "antal_personer_forut": "tal",
+        "hushall_andrat": "villkor",
+        "boendekostnad_nu": "tal",
+        "boendekostnad_forut": "tal",
+        "boende_andring_kr": "tal",
+        "boende_andring_procent": "tal",
+    },
+    "forman": {
+        **_PERSON,
+        "kallnamn": "text",
+        "kod": "text",
+        "forman": "text",
+        "behandling": "text",
+        "typ": "text",
+        "typnamn": "text",
+        "utbetalt_kontroll": "tal",
+        "utbetalt_jamforelse": "tal",
+        "rader_kontroll": "tal",
+        "rader_jamforelse": "tal",
+        "andring_kr": "tal",
+        "andring_procent": "tal",
+        "troskel": "text",
+        "troskel_procent": "tal",
+        "troskel_text": "text",
+        "over_troskel": "villkor",
+        "jamforelse_text": "text",
+        "mappning": "text",
+        "kontrollperiod": "text",
+        "jamforelseperiod": "text",
+    },
+    "radfel": {**_PERSON, "kallnamn": "text", "rad": "text"},
+    "studiehjalp": {
+        **_PERSON,
+        "utbetald_fore": "villkor",
+        "utbetald_efter": "villkor",
+        "fore_manad": "text",
+        "efter_manad": "text",
     },
     "kallstatus": {
         **_PERSON,
@@ -58,6 +115,7 @@ FACT_TYPES: dict[str, dict[str, AttrType]] = {
         "stodform": "text",
         "klartext": "text",
         "status": "text",
+        "familj": "text",
         "beviljad_perioden": "villkor",
         "utbetalt_kontroll": "tal",
         "takt": "tal",
@@ -127,21 +185,76 @@ FACT_TYPES: dict[str, dict[str, AttrType]] = {
 }
 
 
+@dataclass(frozen=True)
+class Treatment:
+    """What the rule files say about one payment: counted as which types, and when a change warns."""
+
+    behandling: str  # inkomst, raknas_inte, okand
+    types: tuple[str, ...]
+    threshold: str  # exakt, jamfor_inte, procent
+    percent: int
+    key: str  # the benefit the payment is grouped under
+    source: str  # where the mapping comes from, for the trace
+
+
 class BenefitMapper:
-    """An agency's benefit → the contract's income type: by code first, then by its name."""
+    """An agency's benefit → how it is treated, from ``formaner.yaml`` and the kommun's thresholds."""
 
-    def __init__(self, mappings: Sequence[BenefitMapping]) -> None:
-        self.by_code: dict[tuple[str, str], str] = {(m.kalla, m.kod): m.typ for m in mappings if m.kod}
-        self.by_text: dict[tuple[str, str], str] = {(m.kalla, m.text.casefold()): m.typ for m in mappings if m.text}
-        self.default: dict[str, str] = {m.kalla: m.typ for m in mappings if not m.kod and not m.text}
+    def __init__(
+        self,
+        mappings: Sequence[BenefitMapping],
+        quality: Sequence[AnswerQuality] = (),
+        kommun_thresholds: Mapping[str, Sequence[KommunTroskel]] | None = None,
+    ) -> None:
+        self.mappings = list(mappings)
+        self.quality: dict[tuple[str, str], str] = {(q.kalla, q.status.strip()): q.kvalitet for q in quality}
+        self.kommun = dict(kommun_thresholds or {})
+        self._cache: dict[tuple[Any, ...], Treatment] = {}
 
-    def typ(self, p: Payment) -> str:
-        return (
-            self.by_code.get((p.kalla, p.kod))
-            or self.by_text.get((p.kalla, p.text.casefold()))
-            or self.default.get(p.kalla)
-            or "okand"
-        )
+    def treat(self, p: Payment, day: date, kommun: str | None, default_percent: int) -> Treatment:
+        key = (p.kalla, p.kod, p.text, p.delforman, p.beloppstyp, day, kommun, default_percent)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._treat(p, day, kommun, default_percent)
+        return found
+
+    def _treat(self, p: Payment, day: date, kommun: str | None, default_percent: int) -> Treatment:
+        facts = {"kod": p.kod, "text": p.text.casefold(), "delforman": p.delforman, "beloppstyp": p.beloppstyp}
+        best: tuple[tuple[int, bool], int, BenefitMapping] | None = None
+        for i, m in enumerate(self.mappings):
+            if m.kalla != p.kalla or not _covers(m.giltig_fran, m.giltig_till, day):
+                continue
+            keys = m.keys
+            if any((v.casefold() if k == "text" else v) != facts[k] for k, v in keys.items()):
+                continue
+            rank = (len(keys), "kod" in keys)
+            if best is None or rank > best[0]:
+                best = (rank, i, m)
+        if best is None:
+            return Treatment("okand", (), "exakt", 0, f"okand:{p.kod}:{p.text}", "finns inte i formaner.yaml")
+        _, index, m = best
+        threshold: Any = m.troskel if m.troskel is not None else default_percent
+        for t in self.kommun.get(kommun or "", ()):
+            if (
+                t.kalla == p.kalla
+                and _covers(t.giltig_fran, t.giltig_till, day)
+                and (t.kod is None or t.kod == p.kod)
+                and (t.text is None or t.text.casefold() == facts["text"])
+            ):
+                threshold = t.troskel
+        mode, percent = (threshold, 0) if isinstance(threshold, str) else ("procent", int(threshold))
+        where = m.kalla_for_mappningen or f"formaner.yaml rad {index + 1}"
+        return Treatment(m.behandling, m.types, mode, percent, f"rad{index}", where)
+
+    def answer_quality(self, kalla: str, part: PartAnswer) -> str:
+        """Payments prove an answer; otherwise the status as the rule files read it, else not checkable."""
+        if part.utbetalningar:
+            return "svarat"
+        return self.quality.get((kalla, part.status.strip()), "ej_kontrollerbar")
+
+
+def _covers(start: date | None, end: date | None, day: date) -> bool:
+    return (start is None or start <= day) and (end is None or day <= end)
 
 
 def _month(d: date) -> Month:
@@ -192,10 +305,19 @@ def build_facts(
             )
             if answer.protected:
                 protected_by.append(SOURCE_NAMES[kalla])
+            for part in answer.delsvar if answer.answered else ():
+                out.append(_part_status(who, kalla, part, mapper))
+            for row in answer.radfel:
+                out.append({"fakta": "radfel", **who, "kalla": kalla, "kallnamn": SOURCE_NAMES[kalla], "rad": row})
         out.append(
             {"fakta": "identitet", **who, "kalla": "", "skyddad": bool(protected_by), "kallor": ", ".join(protected_by)}
         )
-        out.extend(_incomes(person, data, control, compare, use_prelim, mapper))
+        out.extend(
+            _incomes(person, data, period, control, compare, use_prelim, mapper, facts.kommun, params, facts.foregaende)
+        )
+        season = _studiehjalp(who, data, period, params, use_prelim)
+        if season is not None:
+            out.append(season)
         af = data.source("AF")
         if af.answered and af.job_seeker is not None and person.roll in ADULT_ROLES:
             active = bool(af.job_seeker) and (af.job_seeker_until is None or af.job_seeker_until >= period.first_day)
@@ -227,7 +349,10 @@ def build_facts(
             paid = sum(
                 p.netto
                 for p in csn.payments
-                if p.kod == f"CSN:{st.stodform}" and _month(p.datum) == control and (use_prelim or not p.preliminar)
+                if p.kod == f"CSN:{st.stodform}"
+                and p.text == st.familj
+                and _month(p.datum) == control
+                and (use_prelim or not p.preliminar)
             )
             granted = (
                 st.beviljad_fran is not None
@@ -243,6 +368,7 @@ def build_facts(
                     "stodform": st.stodform,
                     "klartext": st.klartext,
                     "status": st.status,
+                    "familj": st.familj,
                     "beviljad_perioden": granted,
                     "utbetalt_kontroll": paid,
                     "takt": st.takt or 0,
@@ -297,6 +423,53 @@ def build_facts(
                     "senast_giltigt_till": last.isoformat() if last else "",
                 }
             )
+    out.extend(_history(facts))
+    return out
+
+
+def _history(facts: Facts) -> list[dict[str, Any]]:
+    """The previous decided calculation against this application: its incomes, household and housing."""
+    prev = facts.foregaende
+    if prev is None:
+        return []
+    period = str(prev.period)
+    amounts: dict[tuple[str, str], int] = {}
+    for row in prev.inkomster:
+        amounts[(row.person, row.typ)] = amounts.get((row.person, row.typ), 0) + row.belopp
+    roles = {p.id: p for p in facts.persons}
+    out: list[dict[str, Any]] = []
+    for (pid, typ), amount in amounts.items():
+        person = roles[pid]
+        out.append(
+            {
+                "fakta": "foregaende_inkomst",
+                "person": pid,
+                "roll": person.roll,
+                "kalla": "foregaende",
+                "typ": typ,
+                "typnamn": INCOME_TYPE_SV.get(typ, typ),
+                "pa_beslutet": amount,
+                "deklarerat_nu": person.income.get(typ, 0),
+                "foregaende_period": period,
+            }
+        )
+    housing = sum(amount for amount, _ in facts.housing)
+    out.append(
+        {
+            "fakta": "foregaende",
+            "kalla": "foregaende",
+            "foregaende_period": period,
+            "antal_personer_nu": len(facts.persons),
+            "antal_personer_forut": prev.antal_personer,
+            "hushall_andrat": len(facts.persons) != prev.antal_personer,
+            "boendekostnad_nu": housing,
+            "boendekostnad_forut": prev.boendekostnad,
+            "boende_andring_kr": housing - prev.boendekostnad,
+            "boende_andring_procent": _whole_pct(housing - prev.boendekostnad, prev.boendekostnad)
+            if prev.boendekostnad
+            else (100 if housing else 0),
+        }
+    )
     return out
 
 
@@ -343,10 +516,44 @@ def _situation(person: Any, facts: Facts) -> list[dict[str, Any]]:
     return out
 
 
+def _part_status(who: Mapping[str, Any], kalla: str, part: PartAnswer, mapper: BenefitMapper) -> dict[str, Any]:
+    """An a-kassa within SO whose answer cannot be relied on is a missing answer, named by the a-kassa."""
+    quality = mapper.answer_quality(kalla, part)
+    checkable = quality != "ej_kontrollerbar"
+    return {
+        "fakta": "kallstatus",
+        **who,
+        "kalla": kalla,
+        "kallnamn": part.namn,
+        "status": "svar" if checkable else "fel",
+        "felkod": "" if checkable else f"status {part.status or 'saknas'}",
+        "meddelande": (
+            "svarat"
+            if checkable
+            else "svaret kan inte kontrolleras (statuskoden betyder enligt regelfilerna inte att uppgifterna är "
+            "fullständiga), så att inga utbetalningar redovisas visar inte att det inte finns några"
+        ),
+    }
+
+
 def _incomes(
-    person: Any, data: PersonAgencyData, control: Month, compare: Month, use_prelim: bool, mapper: BenefitMapper
+    person: Any,
+    data: PersonAgencyData,
+    period: Month,
+    control: Month,
+    compare: Month,
+    use_prelim: bool,
+    mapper: BenefitMapper,
+    kommun: str | None,
+    params: Mapping[str, Any],
+    foregaende: Any = None,
 ) -> list[dict[str, Any]]:
-    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    """Two kinds of fact: declared against paid per income type (``inkomst``), and each benefit's change
+    between the comparison and the control month under its threshold (``forman``)."""
+    default_percent = int(params.get("inkomstandring_procent", 12))
+    by_type: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = {}
+    by_benefit: dict[tuple[str, str], dict[str, Any]] = {}
+    day = period.first_day
     for kalla in ("FK", "PM", "SO", "CSN"):
         for p in data.source(kalla).payments:
             if p.preliminar and not use_prelim:
@@ -354,13 +561,27 @@ def _incomes(
             m = _month(p.datum)
             if m not in (control, compare):
                 continue
-            typ = mapper.typ(p)
-            key = (p.kalla, typ if typ != "okand" else f"okand:{p.kod}")
-            g = groups.setdefault(key, {"kalla": p.kalla, "typ": typ, "kod": p.kod, "forman": p.text, "k": 0, "j": 0})
-            g["k" if m == control else "j"] += p.netto
+            t = mapper.treat(p, day, kommun, default_percent)
+            side = "k" if m == control else "j"
+            b = by_benefit.setdefault(
+                (p.kalla, t.key),
+                {"p": p, "t": t, "k": 0, "j": 0, "nk": 0, "nj": 0},
+            )
+            b[side] += p.netto
+            b["n" + side] += 1
+            if t.behandling == "inkomst":
+                g = by_type.setdefault((p.kalla, t.types), {"p": p, "k": 0, "j": 0})
+                g[side] += p.netto
+    prev: dict[str, int] | None = None
+    facts_prev = foregaende
+    if foregaende is not None:
+        prev = {}
+        for row in foregaende.inkomster:
+            if row.person == person.id:
+                prev[row.typ] = prev.get(row.typ, 0) + row.belopp
     out = []
-    for g in groups.values():
-        declared = person.income.get(g["typ"], 0) if g["typ"] != "okand" else 0
+    for (kalla, types), g in by_type.items():
+        declared = sum(person.income.get(t, 0) for t in types)
         k, j = g["k"], g["j"]
         diff = abs(k - declared)
         out.append(
@@ -368,23 +589,107 @@ def _incomes(
                 "fakta": "inkomst",
                 "person": person.id,
                 "roll": person.roll,
-                "kalla": g["kalla"],
-                "kallnamn": SOURCE_NAMES[g["kalla"]],
-                "kod": g["kod"],
-                "forman": g["forman"],
-                "typ": g["typ"],
-                "typnamn": INCOME_TYPE_SV.get(g["typ"], "okänd inkomsttyp"),
+                "kalla": kalla,
+                "kallnamn": SOURCE_NAMES[kalla],
+                "kod": g["p"].kod,
+                "forman": g["p"].text,
+                "typ": types[0],
+                "typnamn": " eller ".join(INCOME_TYPE_SV.get(t, t) for t in types),
                 "deklarerat": declared,
                 "utbetalt_kontroll": k,
                 "utbetalt_jamforelse": j,
                 "differens": diff,
                 "differens_procent": _pct(diff, declared),
-                "andring_procent": _pct(k - j, j) if k and j else 0.0,
+                "andring_procent": _whole_pct(k - j, j),
+                "kontrollperiod": str(control),
+                "jamforelseperiod": str(compare),
+                "har_foregaende": prev is not None,
+                "pa_beslutet": sum((prev or {}).get(t, 0) for t in types),
+                "foregaende_period": str(facts_prev.period) if facts_prev is not None else "",
+            }
+        )
+    for (kalla, _), b in by_benefit.items():
+        t, p, k, j = b["t"], b["p"], b["k"], b["j"]
+        change = _whole_pct(k - j, j)
+        if t.threshold == "exakt":
+            over = k != j
+        elif t.threshold == "procent":
+            over = j != 0 and change > t.percent
+        else:
+            over = False
+        if b["nj"] == 0:
+            before = f"inget under {compare}"
+        elif j == 0:
+            before = f"0 kr under {compare} (utbetalningar och återbetalningar tar ut varandra)"
+        else:
+            before = f"{format_kr(j)} kr under {compare}"
+        name = p.text if not p.delforman or p.delforman == p.text else f"{p.text} ({p.delforman})"
+        out.append(
+            {
+                "fakta": "forman",
+                "person": person.id,
+                "roll": person.roll,
+                "kalla": kalla,
+                "kallnamn": SOURCE_NAMES[kalla],
+                "kod": p.kod,
+                "forman": name,
+                "behandling": t.behandling,
+                "typ": t.types[0] if t.types else "",
+                "typnamn": " eller ".join(INCOME_TYPE_SV.get(x, x) for x in t.types) or "ingen inkomsttyp",
+                "utbetalt_kontroll": k,
+                "utbetalt_jamforelse": j,
+                "rader_kontroll": b["nk"],
+                "rader_jamforelse": b["nj"],
+                "andring_kr": k - j,
+                "andring_procent": change,
+                "troskel": t.threshold,
+                "troskel_procent": t.percent,
+                "troskel_text": {"exakt": "varje skillnad", "jamfor_inte": "jämförs inte"}.get(
+                    t.threshold, f"mer än {t.percent} procent"
+                ),
+                "over_troskel": over,
+                "jamforelse_text": before,
+                "mappning": t.source,
                 "kontrollperiod": str(control),
                 "jamforelseperiod": str(compare),
             }
         )
     return out
+
+
+def _whole_pct(change: int, base: int) -> int:
+    """The change as whole percent of the base, rounded half up; 0 when there is no base."""
+    if base == 0:
+        return 0
+    return int((Decimal(abs(change)) * 100 / abs(base)).to_integral_value(ROUND_HALF_UP))
+
+
+STUDIEHJALP = "Studiehjälp"  # CSN's support tree (Person/Studiehjalp), as the reader names it
+
+
+def _studiehjalp(
+    who: Mapping[str, Any], data: PersonAgencyData, period: Month, params: Mapping[str, Any], use_prelim: bool
+) -> dict[str, Any] | None:
+    """The seasonal check: in the application month given, was studiehjälp paid before and after the summer."""
+    month = int(params.get("studiehjalp_ansokningsmanad", 0))
+    if not month or period.month != month or not data.source("CSN").answered:
+        return None
+    before = Month.of(period.year, int(params["studiehjalp_utbetald_manad"]))
+    after = Month.of(period.year, int(params["studiehjalp_forvantad_manad"]))
+    paid = {
+        _month(p.datum)
+        for p in data.source("CSN").payments
+        if p.text == STUDIEHJALP and p.netto > 0 and (use_prelim or not p.preliminar)
+    }
+    return {
+        "fakta": "studiehjalp",
+        **who,
+        "kalla": "CSN",
+        "utbetald_fore": before in paid,
+        "utbetald_efter": after in paid,
+        "fore_manad": str(before),
+        "efter_manad": str(after),
+    }
 
 
 def cost_facts(trace: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
