@@ -244,3 +244,17 @@ def test_a_bad_previous_decision_is_refused_naming_the_field(
     with pytest.raises(engine.InputError) as err:
         bundle.calculate(single(foregaende=foregaende))
     assert field in [p.field for p in err.value.problems]
+
+
+def test_the_benefit_cache_is_bounded() -> None:
+    """Benefit names come from agency answers; a long-running server must not keep every one it saw."""
+    from datetime import date
+
+    from engine._agency import Payment
+    from engine.kontroll._facts import CACHE_LIMIT, BenefitMapper
+
+    mapper = BenefitMapper([])
+    for i in range(CACHE_LIMIT + 10):
+        t = mapper.treat(Payment("FK", f"FK:{i}", f"namn {i}", date(2026, 2, 1), 1), date(2026, 3, 1), None, 12)
+        assert t.behandling == "okand"
+    assert len(mapper._cache) <= CACHE_LIMIT

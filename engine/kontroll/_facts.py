@@ -197,6 +197,9 @@ class Treatment:
     source: str  # where the mapping comes from, for the trace
 
 
+CACHE_LIMIT = 4096
+
+
 class BenefitMapper:
     """An agency's benefit → how it is treated, from ``formaner.yaml`` and the kommun's thresholds."""
 
@@ -215,6 +218,8 @@ class BenefitMapper:
         key = (p.kalla, p.kod, p.text, p.delforman, p.beloppstyp, day, kommun, default_percent)
         found = self._cache.get(key)
         if found is None:
+            if len(self._cache) >= CACHE_LIMIT:  # benefit names come from agencies: never grow without bound
+                self._cache.clear()
             found = self._cache[key] = self._treat(p, day, kommun, default_percent)
         return found
 
@@ -573,7 +578,6 @@ def _incomes(
                 g = by_type.setdefault((p.kalla, t.types), {"p": p, "k": 0, "j": 0})
                 g[side] += p.netto
     prev: dict[str, int] | None = None
-    facts_prev = foregaende
     if foregaende is not None:
         prev = {}
         for row in foregaende.inkomster:
@@ -605,7 +609,7 @@ def _incomes(
                 "jamforelseperiod": str(compare),
                 "har_foregaende": prev is not None,
                 "pa_beslutet": sum((prev or {}).get(t, 0) for t in types),
-                "foregaende_period": str(facts_prev.period) if facts_prev is not None else "",
+                "foregaende_period": str(foregaende.period) if foregaende is not None else "",
             }
         )
     for (kalla, _), b in by_benefit.items():
