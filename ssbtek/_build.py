@@ -240,7 +240,10 @@ def _csn_case(arenden: Any, ns: str, i: int, case: Mapping[str, Any], dates: _Da
         ub = _el(plan, ns, "Utbetalning")
         raw = u.get("datum")
         literal = isinstance(raw, str) and raw.isdigit()  # "0": not yet scheduled; or a raw (bad) date
-        _el(ub, NS_CSN_TYPES, "utbetdatum", raw if literal else dates(u).strftime("%Y%m%d"))
+        if "ra_datum" in u:  # written as given, even where CSN's schema refuses it
+            _el(ub, NS_CSN_TYPES, "utbetdatum", u["ra_datum"])
+        else:
+            _el(ub, NS_CSN_TYPES, "utbetdatum", raw if literal else dates(u).strftime("%Y%m%d"))
         _el(ub, NS_CSN_TYPES, "utbetstatus", u.get("status", "Utbetald"))
         weeks = _el(ub, NS_CSN_TYPES, "Utbetaldatider")
         for w in u.get("veckor") or []:
@@ -248,8 +251,9 @@ def _csn_case(arenden: Any, ns: str, i: int, case: Mapping[str, Any], dates: _Da
             _el(wt, NS_CSN_TYPES, "startvecka", _week(dates(w, "fran")))
             _el(wt, NS_CSN_TYPES, "slutvecka", _week(dates(w, "till")))
             _el(wt, NS_CSN_TYPES, "Beloppen")
-            _el(wt, NS_CSN_TYPES, "totbelopp", str(w.get("belopp", u["belopp"])))
-        _el(ub, NS_CSN_TYPES, "totbelopp", str(u["belopp"]))
+            _el(wt, NS_CSN_TYPES, "totbelopp", str(w.get("belopp", u.get("belopp") or 0)))
+        if u.get("belopp") is not None:  # without it the row lacks its amount, as a faulty answer would
+            _el(ub, NS_CSN_TYPES, "totbelopp", str(u["belopp"]))
 
 
 def _week(d: date) -> str:
@@ -329,9 +333,9 @@ def _so(payload: Any, spec: Mapping[str, Any], pnr: str, month: Month, dates: _D
         _el(k, NS_SO, "SvarandeOrganisation", kassa.get("namn", "A-kassan"))
         _el(k, NS_SO, "StatusSvarandeOrganisation", kassa.get("status", "0"))
         for u in kassa.get("utbetalningar") or []:
-            when = dates(u)
+            when = dates(u) if "ra_datum" not in u else date(2000, 1, 1)
             e = _el(k, NS_SO, "Utbetalningar")
-            _el(e, NS_SO, "Utbetalningsdatum", when.isoformat())
+            _el(e, NS_SO, "Utbetalningsdatum", u.get("ra_datum") or when.isoformat())  # ra_datum: as given
             _el(e, NS_SO, "NettoEfterSkatt", u["netto"])
             _el(e, NS_SO, "NettoEfterAvdrag", u.get("netto_efter_avdrag", u["netto"]))
             _el(e, NS_SO, "Ersattningsdagar", u.get("dagar", 20))

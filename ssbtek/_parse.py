@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import dataclasses
 import json
+import re
 from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -178,15 +180,134 @@ def _parse_root(root: Any, person: str) -> PersonAgencyData:
         problem = _validate(skeleton)
         skel_data.remove(skel_data[-1])
         targets = ("FK", "PM") if name == "FK" else (name,)
+        skipped: list[str] = []
+        if problem and name in ROW_CHECKS:
+            # One bad row must not void the source: drop the rows whose values break the schema, say which
+            # and why, and take the rest if it is valid then.
+            pruned = copy.deepcopy(element)
+            skipped = _prune_rows(pruned, ROW_CHECKS[name])
+            if skipped:
+                skel_data.append(pruned)
+                problem = _validate(skeleton)
+                skel_data.remove(skel_data[-1])
+                element = pruned
         if problem:
             for t in targets:
                 out.sources[t] = SourceAnswer(t, "ogiltigt", "XSD", f"svaret följer inte schemat: {problem}")
             continue
         for answer in _read_source(name, element):
+            if skipped and answer.answered:
+                answer = dataclasses.replace(answer, radfel=(*skipped, *answer.radfel))
             out.sources[answer.kalla] = answer
     for s in SOURCES:
         out.sources.setdefault(s, SourceAnswer(s, "saknas", "", "källan finns inte med i svaret"))
     return out
+
+
+# -- rows whose values break the schema ---------------------------------------------------------
+
+_XS_DATE = re.compile(r"^-?\d{4,}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})?$")
+_XS_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_CSN_DATE = re.compile(r"^[0-9]{1,8}$")
+_CSN_AMOUNT = re.compile(r"^-?[0-9]{1,7}$")
+MAX_PRUNED = 200  # more bad rows than that and the source is not worth reading row by row
+
+
+def _xs_date(text: str) -> bool:
+    if not _XS_DATE.match(text):
+        return False
+    try:
+        date.fromisoformat(text.lstrip("-")[:10])
+    except ValueError:
+        return False
+    return True
+
+
+@dataclasses.dataclass(frozen=True)
+class RowCheck:
+    """Which elements are rows, the name of the group a row belongs to, and each value's check."""
+
+    row: str
+    group: str
+    group_name: str  # child of the group that names it (an a-kassa's name), or "" to use the group's tag
+    fields: tuple[tuple[str, Callable[[str], bool], str], ...]  # element, check, what it must be
+
+
+ROW_CHECKS = {
+    "SO": RowCheck(
+        "Utbetalningar",
+        "Arbetsloshetsersattning",
+        "SvarandeOrganisation",
+        (
+            ("Utbetalningsdatum", _xs_date, "ett datum"),
+            ("NettoEfterSkatt", lambda t: bool(_XS_DECIMAL.match(t)), "ett belopp"),
+            ("NettoEfterAvdrag", lambda t: bool(_XS_DECIMAL.match(t)), "ett belopp"),
+            ("Ersattningsdagar", lambda t: bool(_XS_DECIMAL.match(t)), "ett tal"),
+            ("AvserFrom", _xs_date, "ett datum"),
+            ("AvserTom", _xs_date, "ett datum"),
+        ),
+    )
+}
+CSN_ROW = RowCheck(
+    "Utbetalning",
+    "Arende",
+    "",
+    (
+        ("utbetdatum", lambda t: bool(_CSN_DATE.match(t)), "ett datum (ååååmmdd) eller 0"),
+        ("utbetstatus", lambda t: bool(t), "en status"),
+        ("totbelopp", lambda t: bool(_CSN_AMOUNT.match(t)), "ett belopp i hela kronor"),
+    ),
+)
+
+
+def _prune_rows(root: Any, check: RowCheck) -> list[str]:
+    """Remove the rows with a missing or malformed value; what was removed, for the caseworker.
+
+    Only the rows' own values are judged; anything else wrong stays for the schema to refuse.
+    """
+    found: list[str] = []
+    groups = [e for e in root.iter() if isinstance(e.tag, str) and _local(e.tag) == check.group]
+    counts: dict[str, int] = {}
+    for group in groups:
+        label = _group_label(group, check, counts)
+        rows = [e for e in group.iter() if isinstance(e.tag, str) and _local(e.tag) == check.row]
+        for n, row in enumerate(rows, 1):
+            why = next(
+                (
+                    f"{name} {'saknas' if value is None else repr(value.strip()) + ' är inte ' + what}"
+                    for name, ok, what in check.fields
+                    for value in [_child_text(row, name)]
+                    if value is None or not ok(value.strip())
+                ),
+                None,
+            )
+            if why is None:
+                continue
+            if len(found) >= MAX_PRUNED:
+                return []
+            found.append(f"{label} utbetalning {n}: {why}; raden räknades inte")
+            parent = row.getparent()
+            if parent is not None:
+                parent.remove(row)
+    return found
+
+
+def _group_label(group: Any, check: RowCheck, counts: dict[str, int]) -> str:
+    """An a-kassa by its name; a CSN ärende as the reader numbers it (``Studiemedel ärende 2``)."""
+    if check.group_name:
+        return _text(group, check.group_name) or "a-kassa"
+    holder = group.getparent()
+    tree = holder.getparent() if holder is not None else None
+    name = _local(tree.tag) if tree is not None else "CSN"
+    counts[name] = counts.get(name, 0) + 1
+    return f"{name} ärende {counts[name]}"
+
+
+def _child_text(element: Any, name: str) -> str | None:
+    for child in element:
+        if isinstance(child.tag, str) and _local(child.tag) == name:
+            return child.text or ""
+    return None
 
 
 def _all(person: str, status: Any, code: str, message: str) -> PersonAgencyData:
@@ -475,11 +596,14 @@ def _read_csn(data: Any) -> list[SourceAnswer]:
         raise PayloadError(f"CSN:s svar (base64-kodad XML) går inte att läsa: {exc}") from None
     doc = _safe_parse(raw)
     schema = csn_schema()
+    pruned: list[str] = []
     if not schema.validate(doc):
-        raise PayloadError(f"CSN:s svar följer inte CSN:s schema: {_clean(last_error(schema))}")
+        pruned = _prune_rows(doc, CSN_ROW)  # a bad payment row is dropped and named, not the whole answer
+        if not pruned or not schema.validate(doc):
+            raise PayloadError(f"CSN:s svar följer inte CSN:s schema: {_clean(last_error(schema))}")
     studies: list[StudySupport] = []
     payments: list[Payment] = []
-    skipped: list[str] = []
+    skipped: list[str] = list(pruned)
     protected = False
     ids: list[str] = []
     for person in doc.iter(_q(NS_CSN, "Person")):

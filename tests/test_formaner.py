@@ -258,3 +258,15 @@ def test_the_benefit_cache_is_bounded() -> None:
         t = mapper.treat(Payment("FK", f"FK:{i}", f"namn {i}", date(2026, 2, 1), 1), date(2026, 3, 1), None, 12)
         assert t.behandling == "okand"
     assert len(mapper._cache) <= CACHE_LIMIT
+
+
+def test_rows_that_break_the_schema_are_dropped_but_not_without_bound() -> None:
+    bad = {"ra_datum": "2026-02-30", "netto": 1}
+    good = {**FEB, "netto": 4000}
+    so = answer({"SO": {"a_kassor": [{"namn": "K", "utbetalningar": [good, bad]}]}}).source("SO")
+    assert so.status == "svar" and [p.netto for p in so.payments] == [4000]
+    assert so.radfel == ("K utbetalning 2: Utbetalningsdatum '2026-02-30' är inte ett datum; raden räknades inte",)
+    flood = answer({"SO": {"a_kassor": [{"namn": "K", "utbetalningar": [good] + [bad] * 201}]}}).source("SO")
+    assert flood.status == "ogiltigt" and "schemat" in flood.meddelande
+    csn = {"arenden": [{"utbetalningar": [{**FEB, "belopp": 10}] + [{"ra_datum": "x", "belopp": 1}] * 201}]}
+    assert answer({"CSN": csn}).source("CSN").status == "ogiltigt"
