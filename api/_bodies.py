@@ -41,6 +41,9 @@ class _Common(_Strict):
         | None
     ) = Field(None, description="person-id → SSBTEK v10-svar (XML)")
     hamta_ssbtek: StrictBool = Field(False, description="hämta uppgifter för de vuxna från den konfigurerade SSBTEK")
+    foregaende_fran_beslutsloggen: StrictBool = Field(
+        False, description="jämför med hushållets föregående beslut i beslutsloggen (som ansökans foregaende)"
+    )
 
 
 Jamforelsetal = Annotated[float, Field(ge=float(JAMFORELSETAL_MIN), le=float(JAMFORELSETAL_MAX))]

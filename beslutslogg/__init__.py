@@ -18,7 +18,8 @@ from beslutslogg._canonical import GENESIS, canonical, record_hash
 from beslutslogg._export import Export, ExportError, export
 from beslutslogg._keys import MIN_KEY_BYTES, Keyring, LogKeyError, new_secret, secret_file
 from beslutslogg._model import Head, Page, Receipt, Record, Summary, Verification
-from beslutslogg._store import DecisionLog, grant
+from beslutslogg._previous import previous_calculation
+from beslutslogg._store import DecisionLog, grant, household_key
 from beslutslogg._url import LogBusy, normalise_url, shown_url
 from beslutslogg._verify import bundle_problem
 
@@ -43,8 +44,10 @@ __all__ = [
     "canonical",
     "export",
     "grant",
+    "household_key",
     "new_secret",
     "normalise_url",
+    "previous_calculation",
     "read_anchor",
     "record_hash",
     "secret_file",

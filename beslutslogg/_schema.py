@@ -7,7 +7,7 @@ the keyed hash chain that ``ekbist revision verifiera`` walks.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -38,6 +38,9 @@ beslut = Table(
     Column("hash", String(64), nullable=False),
     # The month the aid is for (the application's period), for listing; checked against indata.
     Column("period", String(7), nullable=True, index=True),
+    # SHA-256 of the applicant's personnummer, to find the household's previous decision (revision 0004).
+    Column("hushall", String(64), nullable=True),
+    Index("ix_beslut_kommun_hushall_period", "kommun", "hushall", "period"),
 )
 
 kedja = Table(

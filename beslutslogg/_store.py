@@ -8,6 +8,7 @@ record and one link per record, and commits: a record and its link exist togethe
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -308,6 +309,7 @@ class DecisionLog:
         texts = {"indata": canonical(indata), "resultat": canonical(resultat), "beslut": canonical(beslut_data)}
         app = indata.get("ansokan")
         period = str(app["period"])[:7] if isinstance(app, Mapping) and app.get("period") else None
+        household = household_key(app)
 
         def work(conn: Connection, head: Head) -> tuple[tuple[int, str, str], Head]:
             head = self._store_bundle(conn, head, bundle)
@@ -325,7 +327,7 @@ class DecisionLog:
                 "foregaende_hash": prev,
             }
             content = record_hash(fields)
-            conn.execute(_INSERT_DECISION, {**fields, "hash": content, "period": period})
+            conn.execute(_INSERT_DECISION, {**fields, "hash": content, "period": period, "hushall": household})
             head = self._link(conn, head, "beslut", ident, content)
             return (seq, prev, content), head
 
@@ -357,6 +359,18 @@ class DecisionLog:
         with self.reader.connect() as conn:
             for row in conn.execute(select(beslut).order_by(beslut.c.seq)).mappings():
                 yield _record(row)
+
+    def previous_decision(self, kommun: str, household: str, before: str) -> Record | None:
+        """The household's newest decision for a month before ``before`` (ÅÅÅÅ-MM) in the kommun."""
+        q = (
+            select(beslut)
+            .where(beslut.c.kommun == kommun, beslut.c.hushall == household, beslut.c.period < before)
+            .order_by(beslut.c.period.desc(), beslut.c.seq.desc())
+            .limit(1)
+        )
+        with self.reader.connect() as conn:
+            row = conn.execute(q).mappings().first()
+        return None if row is None else _record(row)
 
     def list_decisions(
         self,
@@ -489,6 +503,17 @@ class DecisionLog:
         if head is None:
             raise ValueError("beslutsloggen är tom; det finns inget huvud att förankra")
         return signed_anchor(head, self._keys())
+
+
+def household_key(ansokan: Any) -> str | None:
+    """SHA-256 of the applicant's personnummer (digits only), or None when the application has none."""
+    if not isinstance(ansokan, Mapping):
+        return None
+    for person in ansokan.get("hushall") or []:
+        if isinstance(person, Mapping) and person.get("roll") == "sokande" and person.get("personnummer"):
+            digits = "".join(c for c in str(person["personnummer"]) if c.isdigit())
+            return hashlib.sha256(digits.encode("ascii")).hexdigest() if digits else None
+    return None
 
 
 def grant(conn: Connection, role: str) -> None:

@@ -18,6 +18,7 @@ from api._auth import Principal, principal, require
 from api._bodies import BerakningBody, BerakningDoc, body_schema, read_json
 from api._context import Context
 from api._errors import HttpError, ORJSONResponse, problems, validation_error
+from api._previous import attach_previous
 from beslutslogg.omprovning import compute_stored
 
 router = APIRouter(tags=["beräkning"])
@@ -37,6 +38,9 @@ async def berakna(request: Request, ctx: Context, who: Annotated[Principal, Depe
         body = BerakningBody.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc) from None
+    previous = None
+    if body.foregaende_fran_beslutsloggen:
+        previous = await attach_previous(ctx, who, request, body.ansokan)
     indata = await stored_input(ctx.agency, body.ansokan, body.ssbtek, body.hamta_ssbtek)
     if body.jamforelsetal is not None:
         indata["jamforelsetal"] = body.jamforelsetal
@@ -46,6 +50,8 @@ async def berakna(request: Request, ctx: Context, who: Annotated[Principal, Depe
         result = await ctx.compute(lambda: compute_stored(ctx.rules.current(), indata))
     if ctx.rules.error:
         result["varning"] = ctx.rules.error
+    if body.foregaende_fran_beslutsloggen:
+        result["foregaende_beslut"] = previous
     return ORJSONResponse(result)
 
 

@@ -21,6 +21,7 @@ from api._auth import AuthError, Principal, issue, principal, principal_or_link,
 from api._bodies import AterkravBody, AterkravDoc, BeslutBody, BeslutDoc, body_schema, read_json
 from api._context import AppContext, Context, client_address
 from api._errors import HttpError, ORJSONResponse, field_error, validation_error
+from api._previous import attach_previous
 from api._settings import KOMMUN
 from beslutslogg import Record
 from beslutslogg.omprovning import BundleUnavailable, compute_stored, replay
@@ -149,6 +150,9 @@ async def registrera(request: Request, ctx: Context, who: Who) -> Response:
         raise field_error("ansokan.kommun", why)
     if not KOMMUN.match(who.kommun):  # pragma: no cover - tokens and keys are checked at the door
         raise AuthError(403, "beslut registreras bara med en fyrsiffrig kommunkod")
+    previous = None
+    if body.foregaende_fran_beslutsloggen:
+        previous = await attach_previous(ctx, who, request, body.ansokan)
     indata = await stored_input(ctx.agency, body.ansokan, body.ssbtek, body.hamta_ssbtek)
 
     bundle = ctx.rules.current()
@@ -176,6 +180,9 @@ async def registrera(request: Request, ctx: Context, who: Who) -> Response:
     }
     if ctx.rules.error:
         answer["varning"] = ctx.rules.error
+    if body.foregaende_fran_beslutsloggen:
+        answer["foregaende_beslut"] = previous
+        answer["avvikelser"] = result["avvikelser"]
     return ORJSONResponse(answer, status_code=201, headers={"Location": f"/v1/beslut/{rec.id}"})
 
 
