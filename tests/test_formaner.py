@@ -270,3 +270,13 @@ def test_rows_that_break_the_schema_are_dropped_but_not_without_bound() -> None:
     assert flood.status == "ogiltigt" and "schemat" in flood.meddelande
     csn = {"arenden": [{"utbetalningar": [{**FEB, "belopp": 10}] + [{"ra_datum": "x", "belopp": 1}] * 201}]}
     assert answer({"CSN": csn}).source("CSN").status == "ogiltigt"
+
+
+def test_the_default_threshold_must_be_in_the_rule_files(rule_root: RuleRoot) -> None:
+    root = rule_root()
+    text = (root / "regelverk/kontroll/parametrar.yaml").read_text(encoding="utf-8")
+    start = text.index("  inkomstandring_procent:")
+    end = text.index("  tolerans_kronor:")
+    (root / "regelverk/kontroll/parametrar.yaml").write_text(text[:start] + text[end:], encoding="utf-8")
+    problems = [str(p) for p in engine.check_bundle(root)]
+    assert any("parametern 'inkomstandring_procent' saknas" in p for p in problems), problems

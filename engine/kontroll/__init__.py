@@ -29,7 +29,7 @@ from engine.kontroll._model import BenefitFile, Control, ControlFile, ParameterF
 KONTROLL_DIR = "regelverk/kontroll/"
 PARAMETERS = KONTROLL_DIR + "parametrar.yaml"
 BENEFITS = KONTROLL_DIR + "formaner.yaml"
-REQUIRED_PARAMETERS = ("kontrollperiod", "jamforelseperiod")
+REQUIRED_PARAMETERS = ("kontrollperiod", "jamforelseperiod", "inkomstandring_procent")
 
 
 @dataclass
@@ -247,7 +247,7 @@ def load_controls(
             if cf:
                 specs.extend((file, i, c) for i, c in enumerate(cf.kontroller))
     if PARAMETERS not in files:
-        ld.problem(PARAMETERS, (), "filen saknas (kontrollperiod och jamforelseperiod måste anges)")
+        ld.problem(PARAMETERS, (), f"filen saknas ({', '.join(REQUIRED_PARAMETERS)} måste anges)")
     for p in REQUIRED_PARAMETERS:
         if params and p not in params:
             ld.problem(PARAMETERS, ("parametrar",), f"parametern '{p}' saknas")

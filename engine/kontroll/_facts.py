@@ -555,7 +555,7 @@ def _incomes(
 ) -> list[dict[str, Any]]:
     """Two kinds of fact: declared against paid per income type (``inkomst``), and each benefit's change
     between the comparison and the control month under its threshold (``forman``)."""
-    default_percent = int(params.get("inkomstandring_procent", 12))
+    default_percent = int(params["inkomstandring_procent"])  # required by the loader
     by_type: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = {}
     by_benefit: dict[tuple[str, str], dict[str, Any]] = {}
     day = period.first_day
