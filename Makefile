@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint typecheck docs bench bench-api bench-hostile clean
+.PHONY: demo test install lint typecheck docs bench differential bench-api bench-hostile clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -n "$(PY)" || { echo "ekbist needs Python 3.11 or 3.12 (python3.12 / python3.11 on PATH)"; exit 2; }
@@ -40,9 +40,22 @@ test: $(STAMP)
 	$(BIN)/python -m pytest --cov --cov-report=term
 	$(BIN)/sphinx-build -q -W -b html docs docs/_build/html
 
-bench: $(STAMP)
+PEER_VENV := bench/.venv-openfisca
+$(PEER_VENV)/.installed:
+	$(PY) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install -q 'openfisca-core[web-api]==46.0.1' pyyaml
+	@touch $@
+
+# ekbist and the OpenFisca peer side by side (the peer in a venv of the benchmark's own), then the
+# engine alone with and without control rules.
+bench: $(STAMP) $(PEER_VENV)/.installed
+	$(BIN)/python bench/bench_batch.py
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_engine.py --kontroller
+
+# The columnar batch path against the engine over a million applications, 2025–2028.
+differential: $(STAMP)
+	$(BIN)/python bench/differential.py --antal 1000000
 
 bench-api: $(STAMP)
 	$(BIN)/python bench/bench_api.py

@@ -20,6 +20,7 @@ from typing import Any
 import engine
 from ekbist import _agency as agency_data
 from ekbist import golden
+from ekbist._batch_cli import register as register_batch
 from ekbist._documents import read_document
 from ekbist._errors import Unavailable, UsageError
 from ekbist._jamfor_cli import register as register_jamfor
@@ -232,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_ssbtek(sub)
     register_server(sub)
     register_jamfor(sub)
+    register_batch(sub)
     register_katalog(sub)
     _register_extensions(sub)
     return parser
