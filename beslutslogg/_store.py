@@ -372,6 +372,49 @@ class DecisionLog:
             row = conn.execute(q).mappings().first()
         return None if row is None else _record(row)
 
+    def latest_per_household(self, period: str, kommun: str | None = None) -> list[str]:
+        """Ids of the newest decision of each household for ``period`` (ÅÅÅÅ-MM), in the order recorded.
+
+        A household is the applicant's personnummer digest (``hushall``); a decision recorded
+        without one (before revision 0004, or without a personnummer) is a case of its own. Only the
+        keys are read here; :meth:`case_inputs` reads the cases a batch at a time.
+        """
+        conds = [beslut.c.period == period]
+        if kommun is not None:
+            conds.append(beslut.c.kommun == kommun)
+        latest: dict[tuple[str, str], tuple[int, str]] = {}
+        q = select(beslut.c.seq, beslut.c.id, beslut.c.kommun, beslut.c.hushall).where(*conds).order_by(beslut.c.seq)
+        with self.reader.connect() as conn:
+            for seq, ident, where, household in conn.execute(q):
+                latest[(str(where), str(household or ident))] = (int(seq), str(ident))
+        return [ident for _, ident in sorted(latest.values())]
+
+    def case_inputs(self, ids: Sequence[str], batch: int = 500) -> Iterator[dict[str, Any]]:
+        """For each id: the decision's kommun, period, stored input, decision and amount (no trace)."""
+        amount = (
+            func.json_extract(beslut.c.resultat, "$.forsorjningsstod")
+            if self.sqlite
+            else text("(beslut.resultat::json ->> 'forsorjningsstod')")
+        )
+        for start in range(0, len(ids), batch):
+            part = list(ids[start : start + batch])
+            q = select(beslut.c.id, beslut.c.kommun, beslut.c.period, beslut.c.indata, beslut.c.beslut, amount).where(
+                beslut.c.id.in_(part)
+            )
+            with self.reader.connect() as conn:
+                rows = {str(r[0]): r for r in conn.execute(q)}
+            for ident in part:
+                r = rows.get(ident)
+                if r is not None:
+                    yield {
+                        "id": ident,
+                        "kommun": str(r[1]),
+                        "period": r[2],
+                        "indata": _json_object(r[3]),
+                        "beslut": _json_object(r[4]),
+                        "forsorjningsstod": _int_or_none(r[5]),
+                    }
+
     def list_decisions(
         self,
         *,

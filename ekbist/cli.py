@@ -25,6 +25,7 @@ from ekbist._documents import read_document
 from ekbist._errors import Unavailable, UsageError
 from ekbist._jamfor_cli import register as register_jamfor
 from ekbist._katalog_cli import register as register_katalog
+from ekbist._kontrollkorning_cli import register as register_kontrollkorning
 from ekbist._server_cli import register as register_server
 from ekbist._ssbtek_cli import register as register_ssbtek
 from explain import render_text
@@ -234,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_server(sub)
     register_jamfor(sub)
     register_batch(sub)
+    register_kontrollkorning(sub)
     register_katalog(sub)
     _register_extensions(sub)
     return parser
