@@ -32,6 +32,7 @@ from batch._schema import ID_FIELD, application_schema
 from engine._limits import MAX_FIL
 
 CHUNK = 25_000
+CHUNK_BYTES = 64 << 20
 STATE = "korning.json"
 MAX_WORKERS = 256
 
@@ -124,14 +125,15 @@ def _lines(path: Path) -> Iterator[bytes]:
 
 
 def _jsonl_chunks(path: Path, size: int) -> Iterator[tuple[int, str, Any, int, int]]:
-    """(index, kind, lines, first line number, bytes) per chunk."""
+    """(index, kind, lines, first line number, bytes) per chunk: at most ``size`` lines and, whatever
+    the lines' length, about CHUNK_BYTES (a file of long lines is not a chunk of gigabytes)."""
     index, first, block, nbytes = 0, 1, [], 0
     for line in _lines(path):
         block.append(line)
         nbytes += len(line)
-        if len(block) == size:
+        if len(block) == size or nbytes >= CHUNK_BYTES:
             yield index, "jsonl", b"".join(block), first, nbytes
-            index, first, block, nbytes = index + 1, first + size, [], 0
+            index, first, block, nbytes = index + 1, first + len(block), [], 0
     if block:
         yield index, "jsonl", b"".join(block), first, nbytes
 

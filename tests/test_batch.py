@@ -341,3 +341,17 @@ def test_an_over_long_line_is_reported_not_read(tmp_path: Path) -> None:
     assert [r["rad"] for r in _read_jsonl(out)] == [1, 3]
     [error] = _read_jsonl(tmp_path / "ut.fel.jsonl")
     assert error["rad"] == 2 and "längre än" in error["fel"][0]["meddelande"]
+
+
+def test_a_file_of_long_lines_is_cut_into_small_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import batch._run as run_module
+
+    monkeypatch.setattr(run_module, "CHUNK_BYTES", 4000)
+    app = {**single(), "hushall": [{"id": "s", "roll": "sokande", "fodd": "1990-01-01"}]}
+    src = _write_jsonl(tmp_path / "in.jsonl", [app] * 60)
+    chunks = list(run_module._jsonl_chunks(src, 1000))
+    assert len(chunks) > 1 and all(c[4] < 4000 + 200 for c in chunks)
+    assert [c[3] for c in chunks] == [1 + sum(c[2].count(b"\n") for c in chunks[:i]) for i in range(len(chunks))]
+    out = tmp_path / "ut.jsonl"
+    assert main(["batch", str(src), "--ut", str(out), "--arbetare", "1", "--tyst"]) == 0
+    assert [r["rad"] for r in _read_jsonl(out)] == list(range(1, 61))
