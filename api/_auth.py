@@ -35,6 +35,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "omprova": frozenset({"handlaggare", "revisor"}),
     "aterkrav": frozenset({"handlaggare", "revisor"}),
     "lasa_atkomst": frozenset({"revisor"}),
+    "statistik": frozenset({"handlaggare", "revisor"}),
 }
 ALL_KOMMUNER = frozenset({"revisor"})
 ACTION_SV = {
@@ -46,6 +47,7 @@ ACTION_SV = {
     "omprova": "ompröva beslut",
     "aterkrav": "beräkna återkrav",
     "lasa_atkomst": "läsa åtkomstloggen",
+    "statistik": "ta fram statistik",
 }
 
 bearer = HTTPBearer(auto_error=False, description="JWT (HS256) från ekbist token eller kommunens utfärdare")

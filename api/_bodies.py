@@ -26,10 +26,21 @@ class _Strict(BaseModel):
 Motivering = Annotated[StrictStr, Field(min_length=1, max_length=MAX_MOTIVERING)]
 
 
+Hinderkoder = Annotated[
+    dict[Annotated[StrictStr, Field(min_length=1, max_length=64)], Annotated[StrictStr, Field(pattern=r"^\d{1,3}$")]],
+    Field(max_length=MAX_PERSONER, description="vuxens person-id → kod för försörjningshinder (t.ex. '113')"),
+]
+
+
 class BeslutData(_Strict):
     utfall: Literal["beviljat", "delvis", "avslag"]
     belopp: Annotated[StrictInt, Field(ge=0, le=MAX_BELOPP)]
     motivering: Motivering
+    forsorjningshinder: Hinderkoder | None = None
+
+
+class HinderBody(_Strict):
+    forsorjningshinder: Hinderkoder
 
 
 class _Common(_Strict):

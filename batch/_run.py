@@ -345,6 +345,8 @@ def _run_pool(
     # used only while this process has no other thread (a progress bar's, say), else forkserver.
     method = "fork" if sys.platform == "linux" and threading.active_count() == 1 else "forkserver"
     if method == "fork":
+        # One process per core already: Arrow's own thread pool in each would only compete with them.
+        pa.set_cpu_count(1)
         state(job.files, job.options, job.bundle)
         head = next(items, None)
         if head is None:

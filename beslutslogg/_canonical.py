@@ -37,6 +37,7 @@ ACCESS_FIELDS = (
     "lank_id",
     "detalj",
 )
+SUPPLEMENT_FIELDS = ("id", "tidpunkt", "beslut_id", "kommun", "anvandare", "roll", "typ", "innehall")
 LINK_FIELDS = ("seq", "tidpunkt", "typ", "ref", "innehall", "foregaende", "nyckel_id")
 
 

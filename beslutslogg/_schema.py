@@ -1,7 +1,7 @@
 """Tables of the decision log (the migrations in ``migrations/`` create them).
 
 Every table is append-only (triggers refuse UPDATE, DELETE and, on PostgreSQL, TRUNCATE), and
-every row of ``beslut``, ``regelverk_paket`` and ``atkomstlogg`` is bound by one link in ``kedja``,
+every row of ``beslut``, ``regelverk_paket``, ``atkomstlogg`` and ``beslut_tillagg`` is bound by one link in ``kedja``,
 the keyed hash chain that ``ekbist revision verifiera`` walks.
 """
 
@@ -72,4 +72,19 @@ atkomstlogg = Table(
     Column("detalj", String(200), nullable=True),
 )
 
-TABLES = ("beslut", "kedja", "atkomstlogg", "regelverk_paket")
+# An appended record about a decision (revision 0005): the adults' försörjningshinder codes given
+# after the decision was recorded; the newest of a kind counts.
+beslut_tillagg = Table(
+    "beslut_tillagg",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("tidpunkt", String(40), nullable=False),
+    Column("beslut_id", String(36), nullable=False, index=True),
+    Column("kommun", String(4), nullable=False),
+    Column("anvandare", String(200), nullable=False),
+    Column("roll", String(40), nullable=False),
+    Column("typ", String(40), nullable=False),
+    Column("innehall", Text, nullable=False),
+)
+
+TABLES = ("beslut", "kedja", "atkomstlogg", "regelverk_paket", "beslut_tillagg")

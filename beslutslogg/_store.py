@@ -23,6 +23,7 @@ from beslutslogg._canonical import (
     ACCESS_FIELDS,
     BUNDLE_FIELDS,
     GENESIS,
+    SUPPLEMENT_FIELDS,
     canonical,
     digest,
     link_message,
@@ -31,7 +32,7 @@ from beslutslogg._canonical import (
 from beslutslogg._group import GroupCommit
 from beslutslogg._keys import Keyring, LogKeyError
 from beslutslogg._model import Head, Page, Receipt, Record, Summary, Verification
-from beslutslogg._schema import atkomstlogg, beslut, kedja, regelverk_paket
+from beslutslogg._schema import atkomstlogg, beslut, beslut_tillagg, kedja, regelverk_paket
 from beslutslogg._url import create_private_file, make_engine, normalise_url, sqlite_path
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -389,8 +390,11 @@ class DecisionLog:
                 latest[(str(where), str(household or ident))] = (int(seq), str(ident))
         return [ident for _, ident in sorted(latest.values())]
 
-    def case_inputs(self, ids: Sequence[str], batch: int = 500) -> Iterator[dict[str, Any]]:
-        """For each id: the decision's kommun, period, stored input, decision and amount (no trace)."""
+    def case_inputs(
+        self, ids: Sequence[str], batch: int = 500, *, with_result: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """For each id: the decision's kommun, period, stored input, decision and amount (the whole
+        result with its trace only when asked: it is the largest part of a decision)."""
         amount = (
             func.json_extract(beslut.c.resultat, "$.forsorjningsstod")
             if self.sqlite
@@ -398,15 +402,16 @@ class DecisionLog:
         )
         for start in range(0, len(ids), batch):
             part = list(ids[start : start + batch])
-            q = select(beslut.c.id, beslut.c.kommun, beslut.c.period, beslut.c.indata, beslut.c.beslut, amount).where(
-                beslut.c.id.in_(part)
-            )
+            cols = [beslut.c.id, beslut.c.kommun, beslut.c.period, beslut.c.indata, beslut.c.beslut, amount]
+            if with_result:
+                cols.append(beslut.c.resultat)
+            q = select(*cols).where(beslut.c.id.in_(part))
             with self.reader.connect() as conn:
                 rows = {str(r[0]): r for r in conn.execute(q)}
             for ident in part:
                 r = rows.get(ident)
                 if r is not None:
-                    yield {
+                    case = {
                         "id": ident,
                         "kommun": str(r[1]),
                         "period": r[2],
@@ -414,6 +419,9 @@ class DecisionLog:
                         "beslut": _json_object(r[4]),
                         "forsorjningsstod": _int_or_none(r[5]),
                     }
+                    if with_result:
+                        case["resultat"] = _json_object(r[6])
+                    yield case
 
     def list_decisions(
         self,
@@ -473,6 +481,47 @@ class DecisionLog:
                 )
             )
         return Page(items, sida, per_sida, int(total))
+
+    # -- supplements ------------------------------------------------------------------------------
+    def append_supplement(
+        self, *, beslut_id: str, kommun: str, anvandare: str, roll: str, typ: str, data: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Append a record about a decision (its försörjningshinder codes, say); bound into the chain."""
+        self._keys()
+        row: dict[str, Any] = {
+            "id": str(uuid.uuid4()),
+            "tidpunkt": _now(),
+            "beslut_id": beslut_id[:36],
+            "kommun": kommun[:4],
+            "anvandare": anvandare[:200],
+            "roll": roll[:40],
+            "typ": typ[:40],
+            "innehall": canonical(data),
+        }
+
+        def work(conn: Connection, head: Head) -> tuple[None, Head]:
+            conn.execute(beslut_tillagg.insert(), row)
+            return None, self._link(conn, head, "tillagg", row["id"], digest(row, SUPPLEMENT_FIELDS))
+
+        self._submit_with_head(work)
+        return {**row, "innehall": dict(data)}
+
+    def supplements(self, beslut_ids: Sequence[str], typ: str) -> dict[str, dict[str, Any]]:
+        """The newest supplement of ``typ`` for each of the decisions that has one."""
+        out: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(beslut_ids), 500):
+            part = list(beslut_ids[start : start + 500])
+            # in the chain's order: the link that came last is the newest (clocks may tie)
+            q = (
+                select(beslut_tillagg)
+                .join(kedja, (kedja.c.typ == "tillagg") & (kedja.c.ref == beslut_tillagg.c.id))
+                .where(beslut_tillagg.c.beslut_id.in_(part), beslut_tillagg.c.typ == typ)
+                .order_by(kedja.c.seq)
+            )
+            with self.reader.connect() as conn:
+                for r in conn.execute(q).mappings():
+                    out[str(r["beslut_id"])] = {**dict(r), "innehall": _json_object(r["innehall"])}
+        return out
 
     # -- the access log ---------------------------------------------------------------------------
     def log_access(
@@ -565,7 +614,7 @@ def grant(conn: Connection, role: str) -> None:
         raise ValueError(f"ogiltigt rollnamn {role!r}")
     quoted = f'"{role}"'
     conn.execute(text(f"GRANT USAGE ON SCHEMA {_schema(conn)} TO {quoted}"))
-    tables = "beslut, kedja, atkomstlogg, regelverk_paket"
+    tables = "beslut, kedja, atkomstlogg, regelverk_paket, beslut_tillagg"
     conn.execute(text(f"REVOKE ALL ON {tables} FROM {quoted}"))
     conn.execute(text(f"GRANT SELECT, INSERT ON {tables} TO {quoted}"))
     conn.execute(text(f"GRANT SELECT ON alembic_version TO {quoted}"))

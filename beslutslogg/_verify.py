@@ -30,18 +30,19 @@ from beslutslogg._canonical import (
     BUNDLE_FIELDS,
     DECISION_FIELDS,
     GENESIS,
+    SUPPLEMENT_FIELDS,
     digest,
     link_message,
     record_hash,
 )
 from beslutslogg._keys import Keyring
 from beslutslogg._model import Head, Verification
-from beslutslogg._schema import atkomstlogg, beslut, kedja, regelverk_paket
+from beslutslogg._schema import atkomstlogg, beslut, beslut_tillagg, kedja, regelverk_paket
 
 BATCH = 500
 MAX_REPORTED = 200  # problems listed one by one; beyond that, counted
 
-_NAMES = {"beslut": "beslut", "regelverk": "regelverket", "atkomst": "åtkomstloggens rad"}
+_NAMES = {"beslut": "beslut", "regelverk": "regelverket", "atkomst": "åtkomstloggens rad", "tillagg": "tillägget"}
 
 
 def verify(conn: Connection, keyring: Keyring, sqlite: bool, anchors: Sequence[Anchor] = ()) -> Verification:
@@ -88,7 +89,7 @@ class _ChainWalk:
         self.report = report
         self.expected = 1
         self.prev_mac = GENESIS
-        self.linked: dict[str, int] = {"beslut": 0, "regelverk": 0, "atkomst": 0}
+        self.linked: dict[str, int] = {"beslut": 0, "regelverk": 0, "atkomst": 0, "tillagg": 0}
 
     def link(self, link: Mapping[Any, Any]) -> None:
         seq = int(link["seq"])
@@ -157,6 +158,9 @@ class _ChainWalk:
             problem = _bundle_problem(ref, row["filer"])
             if problem:
                 self.report.add(problem)
+        elif typ == "tillagg":
+            if digest(row, SUPPLEMENT_FIELDS) != link["innehall"]:
+                self.report.add(f"tillägget {ref} till beslut {row['beslut_id']} har ändrats")
         else:
             v.atkomst += 1
             if digest(row, ACCESS_FIELDS) != link["innehall"]:
@@ -170,6 +174,9 @@ def _rows(conn: Connection, typ: str, refs: list[str]) -> dict[str, Mapping[Any,
     elif typ == "regelverk":
         q = select(regelverk_paket).where(regelverk_paket.c.hash.in_(refs))
         key = "hash"
+    elif typ == "tillagg":
+        q = select(beslut_tillagg).where(beslut_tillagg.c.id.in_(refs))
+        key = "id"
     else:
         ids = [int(r) for r in refs if r.isdigit()]
         q = select(atkomstlogg).where(atkomstlogg.c.id.in_(ids))
@@ -183,6 +190,7 @@ def _unlinked(conn: Connection, linked: Mapping[str, int], report: _Report) -> N
         ("beslut", beslut, beslut.c.id),
         ("regelverk", regelverk_paket, regelverk_paket.c.hash),
         ("atkomst", atkomstlogg, atkomstlogg.c.id),
+        ("tillagg", beslut_tillagg, beslut_tillagg.c.id),
     ):
         refs = select(kedja.c.ref).where(kedja.c.typ == typ)
         cast_col = col if typ != "atkomst" else col.cast(kedja.c.ref.type)
@@ -224,7 +232,12 @@ def _check_anchor(conn: Connection, anchor: Anchor, head: Head | None, report: _
 
 
 def _describe(typ: str, ref: str) -> str:
-    return {"beslut": f"beslut {ref}", "regelverk": f"regelverket {ref}", "atkomst": f"åtkomstloggens rad {ref}"}[typ]
+    return {
+        "beslut": f"beslut {ref}",
+        "regelverk": f"regelverket {ref}",
+        "atkomst": f"åtkomstloggens rad {ref}",
+        "tillagg": f"tillägget {ref}",
+    }[typ]
 
 
 def _period(indata: str) -> str | None:

@@ -28,6 +28,7 @@ from ekbist._katalog_cli import register as register_katalog
 from ekbist._kontrollkorning_cli import register as register_kontrollkorning
 from ekbist._server_cli import register as register_server
 from ekbist._ssbtek_cli import register as register_ssbtek
+from ekbist._statistik_cli import register as register_statistik
 from explain import render_text
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
@@ -236,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_jamfor(sub)
     register_batch(sub)
     register_kontrollkorning(sub)
+    register_statistik(sub)
     register_katalog(sub)
     _register_extensions(sub)
     return parser

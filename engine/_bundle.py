@@ -36,6 +36,7 @@ from engine._norms import MissingValue, NormDef, NormResolver, compile_derivatio
 from engine._rulefiles import Dated, KommunFile, Manifest, Norm, NormFile, NormValue, Rule, RuleFile, RuleVersion
 from engine._yamlsrc import SourceDoc, YamlSyntaxError, load_yaml
 from engine.kontroll import KONTROLL_DIR, ControlSet, load_controls
+from engine.statistik import STATISTIK_DIR, StatistikSet, load_statistik
 
 MANIFEST = "regelverk/regelverk.yaml"
 # Rule files of other rooms over the same bundle: hashed and stored with it, read by that room
@@ -230,6 +231,8 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
             continue
         if file.startswith(KONTROLL_DIR):
             continue  # control rules have their own loader (engine.kontroll)
+        if file.startswith(STATISTIK_DIR):
+            continue  # försörjningshinder: engine.statistik
         if file.startswith(OTHER_ROOMS):
             continue  # part of the bundle and its hash, read and checked by its own room
         data = ld.parse(file)
@@ -310,12 +313,14 @@ def load_bundle_from_files(files: Mapping[str, str]) -> RuleBundle:
     if not ld.problems:
         _check_published(ld, norms)
     controls = load_controls(ld, files, statutes, kommun_thresholds)
+    statistik = load_statistik(ld, files)
 
     if ld.problems or manifest is None or controls is None:
         raise RuleFileError(ld.problems)
     bundle = RuleBundle(manifest, rules, norms, dict(files))
     controls.base_name = f"ekbist_{bundle.hash[7:19]}"
     bundle.controls = controls
+    bundle.statistik = statistik
     _check_riksnorm_months(ld, bundle)
     if ld.problems:
         raise RuleFileError(ld.problems)
@@ -627,6 +632,7 @@ class RuleBundle:
         self._plans: dict[tuple[Any, ...], Any] = {}
         self._lock = threading.Lock()
         self.controls: ControlSet | None = None
+        self.statistik: StatistikSet | None = None
 
     @property
     def id(self) -> str:

@@ -231,6 +231,14 @@ def calculate(
         result.avvikelser = deviations
         result.trace.extend(entries)
         result.protected = any(d["kod"] == PROTECTED_IDENTITY for d in deviations)
+    statistik = getattr(bundle, "statistik", None)
+    if statistik is not None:
+        # what the agencies paid, as the controls read it: only when there are agency answers
+        known = bundle.controls.facts(facts, agency, result.values) if agency and bundle.controls else []
+        suggestions, entries = statistik.suggest(facts, result.values, known)
+        if suggestions:
+            result.extra["forsorjningshinder_forslag"] = suggestions
+            result.trace.extend(entries)
     return result
 
 

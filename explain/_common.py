@@ -43,6 +43,18 @@ def severity_sv(value: str) -> str:
     return SEVERITY_SV.get(value, value)
 
 
+OWN_BLOCKS = frozenset({"avvikelser", "statistik"})  # deviations and the suggested hinder have their own blocks
+
+
+def hinder_lines(result: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The suggested försörjningshinder per adult, for the explanation (a suggestion, never a decision)."""
+    out = []
+    for pid, s in (result.get("forsorjningshinder_forslag") or {}).items():
+        code = f"{s['kod']} {s['text']}" if s.get("kod") else "Ingen säker bedömning"
+        out.append({"person": str(pid), "kod": code, "skal": str(s.get("skal") or "")})
+    return out
+
+
 def sections_in_order(result: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Sections as the rule bundle lists them, then any others found in the trace."""
     listed = result.get("avsnitt") or []
@@ -52,7 +64,7 @@ def sections_in_order(result: Mapping[str, Any]) -> list[tuple[str, str]]:
     order = list(titles)
     for e in result.get("trace", []):
         s = e.get("avsnitt")
-        if s and s not in order and s != "avvikelser":  # deviations have their own block
+        if s and s not in order and s not in OWN_BLOCKS:
             order.append(s)
     return [(s, titles.get(s, s.capitalize())) for s in order]
 

@@ -12,6 +12,7 @@ from explain._common import (
     ROLE_SV,
     amount,
     cost_note,
+    hinder_lines,
     kr,
     norm_sources,
     period_sv,
@@ -64,6 +65,7 @@ def render_html(result: Mapping[str, Any], decision: Mapping[str, Any] | None = 
         avvikelser=[
             {**d, "allvarlighet_sv": severity_sv(str(d["allvarlighet"]))} for d in result.get("avvikelser", [])
         ],
+        hinder=hinder_lines(result),
         beslut=decision,
         utfall_sv=UTFALL_SV,
         kr=kr,

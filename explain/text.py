@@ -13,6 +13,7 @@ from typing import Any
 from explain._common import (
     amount,
     cost_note,
+    hinder_lines,
     kr,
     norm_sources,
     period_sv,
@@ -91,6 +92,14 @@ def render_text(result: Mapping[str, Any]) -> str:
         out.extend(_wrap(str(d["meddelande"]), 6))
         if d.get("lagrum"):
             out.extend(_wrap("Lagrum: " + str(d["lagrum"]), 6))
+    hinder = hinder_lines(result)
+    if hinder:
+        out.append("")
+        out.append("FÖRSÖRJNINGSHINDER – FÖRSLAG TILL STATISTIKEN (HANDLÄGGAREN VÄLJER I BESLUTET)")
+        out.append("-" * WIDTH)
+        for h in hinder:
+            out.append(f"  {h['person']}: {h['kod']}")
+            out.extend(_wrap(h["skal"], 6))
     for extra in result.get("bedomningar", []) or []:
         out.append("")
         out.extend(_wrap(f"{extra['rubrik']}: {extra['text']}", 2))

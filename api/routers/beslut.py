@@ -8,6 +8,7 @@ exist, so that its existence is not revealed. Database work runs in the worker t
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any
 
@@ -18,7 +19,7 @@ from pydantic import ValidationError
 
 from api._agency import stored_input
 from api._auth import AuthError, Principal, issue, principal, principal_or_link, require, sees_kommun
-from api._bodies import AterkravBody, AterkravDoc, BeslutBody, BeslutDoc, body_schema, read_json
+from api._bodies import AterkravBody, AterkravDoc, BeslutBody, BeslutDoc, HinderBody, body_schema, read_json
 from api._context import AppContext, Context, client_address
 from api._errors import HttpError, ORJSONResponse, field_error, validation_error
 from api._previous import attach_previous
@@ -26,6 +27,7 @@ from api._settings import KOMMUN
 from beslutslogg import Record
 from beslutslogg.omprovning import BundleUnavailable, compute_stored, replay
 from explain import render_html
+from statistik import check_codes, with_suggestion
 
 router = APIRouter(tags=["beslut"])
 Who = Annotated[Principal, Depends(principal)]
@@ -156,7 +158,13 @@ async def registrera(request: Request, ctx: Context, who: Who) -> Response:
     indata = await stored_input(ctx.agency, body.ansokan, body.ssbtek, body.hamta_ssbtek)
 
     bundle = ctx.rules.current()
+    codes = body.beslut.forsorjningshinder
+    if codes:
+        _check_codes(bundle, body.ansokan, codes, "beslut.forsorjningshinder")
     result = await ctx.compute(lambda: compute_stored(bundle, indata))
+    decided = body.beslut.model_dump(exclude_none=True)
+    if codes:
+        decided["forsorjningshinder_forslag"] = with_suggestion(codes, result.get("forsorjningshinder_forslag") or {})
     rec = await run_in_threadpool(
         lambda: ctx.log.append(
             kommun=who.kommun,
@@ -164,7 +172,7 @@ async def registrera(request: Request, ctx: Context, who: Who) -> Response:
             roll=who.roll,
             indata=indata,
             resultat=result,
-            beslut_data=body.beslut.model_dump(),
+            beslut_data=decided,
             bundle=bundle,
         )
     )
@@ -184,6 +192,53 @@ async def registrera(request: Request, ctx: Context, who: Who) -> Response:
         answer["foregaende_beslut"] = previous
         answer["avvikelser"] = result["avvikelser"]
     return ORJSONResponse(answer, status_code=201, headers={"Location": f"/v1/beslut/{rec.id}"})
+
+
+def _check_codes(bundle: Any, ansokan: Any, codes: Mapping[str, str], where: str) -> None:
+    try:
+        problems = check_codes(bundle, ansokan, codes, where)
+    except (KeyError, TypeError, ValueError):
+        problems = []  # an application the engine refuses is reported by the calculation, naming its field
+    if problems:
+        raise HttpError(422, {"fel": [{"falt": p.field, "meddelande": p.message} for p in problems]})
+
+
+@router.post(
+    "/v1/beslut/{beslut_id}/forsorjningshinder",
+    status_code=201,
+    summary="Komplettera ett beslut med försörjningshinder per vuxen (ett tillägg; det senaste gäller)",
+    openapi_extra=body_schema(HinderBody),
+)
+async def forsorjningshinder(beslut_id: str, request: Request, ctx: Context, who: Who) -> Response:
+    data = await read_json(request)
+    try:
+        body = HinderBody.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+    record = await run_in_threadpool(
+        lambda: open_decision(ctx, who, beslut_id, "forsorjningshinder", "registrera_beslut", request)
+    )
+    ansokan = record.indata.get("ansokan") or {}
+    bundle = ctx.rules.current()
+    _check_codes(bundle, ansokan, body.forsorjningshinder, "forsorjningshinder")
+    suggested = record.resultat.get("forsorjningshinder_forslag") or {}
+    content = {
+        "forsorjningshinder": dict(body.forsorjningshinder),
+        "forsorjningshinder_forslag": with_suggestion(body.forsorjningshinder, suggested),
+    }
+    row = await run_in_threadpool(
+        lambda: ctx.log.append_supplement(
+            beslut_id=record.id,
+            kommun=who.kommun,
+            anvandare=who.anvandare,
+            roll=who.roll,
+            typ="forsorjningshinder",
+            data=content,
+        )
+    )
+    return ORJSONResponse(
+        {"id": row["id"], "beslut_id": record.id, "tidpunkt": row["tidpunkt"], **content}, status_code=201
+    )
 
 
 @router.get("/v1/beslut/{beslut_id}", summary="Ett registrerat beslut med beräkning och spår")
