@@ -7,8 +7,12 @@ FastAPI's security schemes (``api/_auth.py``).
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -23,6 +27,37 @@ from api._settings import DEMO_NOTICE, Settings
 from api.routers import berakningar, beslut, drift, katalog, regelverk, statistik
 from beslutslogg import DecisionLog
 from engine._input import Ansokan
+
+SWAGGER_FILES = "/docs-filer"
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """Swagger UI from the swagger-ui-py package's files (no CDN), with the Authorize button for the schemes."""
+    import swagger_ui
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+
+    files = Path(swagger_ui.__file__).resolve().parent / "static"  # Swagger UI 5 (OpenAPI 3.1)
+    app.mount(SWAGGER_FILES, StaticFiles(directory=str(files)), name="docs-filer")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        page = get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="ekbist – API",
+            swagger_js_url=f"{SWAGGER_FILES}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_FILES}/swagger-ui.css",
+            swagger_favicon_url="data:,",
+        )
+        # The only page with scripts: its own files and its one inline start-up script, by hash.
+        inline = re.findall(r"<script>(.*?)</script>", bytes(page.body).decode("utf-8"), re.S)
+        hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(x.encode()).digest()).decode()}'" for x in inline)
+        page.headers["content-security-policy"] = (
+            f"default-src 'none'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+        )
+        return page
 
 
 def create_app(settings: Settings, *, decision_log: DecisionLog | None = None) -> FastAPI:
@@ -45,7 +80,10 @@ def create_app(settings: Settings, *, decision_log: DecisionLog | None = None) -
         description=description,
         default_response_class=ORJSONResponse,
         lifespan=lifespan,
+        docs_url=None,  # served below from the package's own files: /docs works without internet
+        redoc_url=None,
     )
+    _offline_docs(app)
     app.state.ctx = ctx
     app.state.settings = settings
     app.state.log = dlog

@@ -312,6 +312,9 @@ def columns(table: pa.Table) -> tuple[Columns, np.ndarray]:
     pnr = pf("personnummer")
     pnr_np = _np(pnr, "").astype(object)
     has_pnr = _valid(pnr)
+    # only the 12-digit form: another form is the same number written otherwise, and the engine
+    # (which reads every form) must decide whether two persons share it
+    p_bad |= has_pnr & ~_np(pc.match_substring_regex(pnr, r"^\d{12}$"), False)
     for i in np.flatnonzero(has_pnr):
         if personnummer_problem(str(pnr_np[i])):
             p_bad[i] = True

@@ -20,6 +20,7 @@ from typing import Any
 import engine
 from ekbist import _agency as agency_data
 from ekbist import golden
+from ekbist._argparse_sv import install as install_swedish_argparse
 from ekbist._batch_cli import register as register_batch
 from ekbist._documents import read_document
 from ekbist._errors import Unavailable, UsageError
@@ -58,12 +59,28 @@ def cmd_berakna(args: argparse.Namespace) -> int:
     if args.anta:
         return _what_if(args, bundle, doc.ansokan, overrides, agency)
     result = bundle.calculate(doc.ansokan, overrides=overrides, agency=agency).to_dict()
+    result["kontrafaktiskt"] = engine.counterfactual(bundle, doc.ansokan, overrides)
+    if args.html:
+        from explain import render_applicant_html, render_html
+
+        page = render_applicant_html(result) if args.for_sokande else render_html(result)
+        _write_page(Path(args.html), page)
+        print(f"Förklaringen är skriven till {args.html}")
+        return EXIT_OK
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(render_text(result))
     return EXIT_OK
+
+
+def _write_page(path: Path, page: str) -> None:
+    if not path.parent.is_dir():
+        raise UsageError(f"--html: katalogen {path.parent} finns inte")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _what_if(
@@ -176,6 +193,7 @@ def _update_cases(updatable: list[tuple[Path, list[tuple[str, Any, Any]]]], fail
 
 
 def build_parser() -> argparse.ArgumentParser:
+    install_swedish_argparse()
     parser = argparse.ArgumentParser(
         prog="ekbist",
         description="Öppen regelmotor för ekonomiskt bistånd (försörjningsstöd).",
@@ -208,6 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="vad händer om: räkna också med ett tillfälligt värde för en norm eller regel (kan upprepas)",
     )
     p.add_argument("--ssbtek-url", metavar="URL", help="SSBTEK-adress (annars EKBIST_SSBTEK_URL)")
+    p.add_argument("--html", metavar="UT.html", help="skriv förklaringen som en HTML-sida i stället")
+    p.add_argument("--for-sokande", action="store_true", help="med --html: förklaringen för den sökande, på klarspråk")
     p.set_defaults(func=cmd_berakna)
 
     p = sub.add_parser("validera", help="kontrollera regelfilerna; rapportera varje problem med fil och rad")

@@ -12,6 +12,7 @@ The engine knows nothing of HTTP, the command line or storage. Its public surfac
 from engine._agency import SOURCE_NAMES, SOURCES, PersonAgencyData, SourceAnswer
 from engine._assumptions import Assumptions, parse_assumptions
 from engine._bundle import RuleBundle, check_bundle, content_hash, load_bundle, load_bundle_from_files, read_rule_files
+from engine._counterfactual import counterfactual
 from engine._errors import EvaluationError, InputError, PeriodNotCovered, Problem, RuleFileError, RuleProblem
 from engine._evaluate import Result
 from engine._input import COST_TYPES, INCOME_TYPES, ROLES, parse_application
@@ -40,6 +41,7 @@ __all__ = [
     "SourceAnswer",
     "check_bundle",
     "content_hash",
+    "counterfactual",
     "default_root",
     "jamforelsetal",
     "load_bundle",

@@ -41,6 +41,8 @@ from engine._limits import (
     MAX_SYSSELSATTNINGAR,
 )
 from engine._period import Month, age_on
+from engine._personnummer import birth_date as personnummer_birth_date
+from engine._personnummer import normalise as normalise_personnummer
 from engine._personnummer import problem as personnummer_problem
 
 ROLES = ("sokande", "medsokande", "barn")
@@ -134,7 +136,7 @@ def _to_personnummer(v: Any) -> Any:
     why = personnummer_problem(v)
     if why:
         raise ValueError(why)
-    return v
+    return normalise_personnummer(v)  # stored as 12 digits whatever form was written
 
 
 def _to_kommun(v: Any) -> Any:
@@ -331,6 +333,7 @@ def parse_application(data: Any) -> tuple[Ansokan, Facts]:
     """Validate an application and derive the facts rules read; raise :class:`InputError`."""
     if not isinstance(data, Mapping):
         raise InputError([Problem("", "ansökan ska vara ett objekt (YAML/JSON-mappning) med fältet 'period'")])
+    data = with_swedish_spellings(data)
     try:
         app = Ansokan.model_validate(data)
     except ValidationError as exc:
@@ -339,6 +342,58 @@ def parse_application(data: Any) -> tuple[Ansokan, Facts]:
     if problems:
         raise InputError(problems)
     return app, to_facts(app)
+
+
+# Swedish letters are accepted everywhere a person writes a field name or one of the contract's
+# codes: "sökande", "lön", "hushållsel", "född", "hushåll", "a-kassa". They are read as the contract's
+# folded codes; free text (ids, motiveringar) is never changed.
+_FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "Å": "A", "Ä": "A", "Ö": "O", "É": "E"})
+_CODE_FIELDS = frozenset({"roll", "typ", "skal", "skalighetsbedomning"})
+_MAX_FOLD_DEPTH = 8
+
+
+def _fold(text: str) -> str:
+    return text.translate(_FOLD)
+
+
+def _code(text: str) -> str:
+    folded = _fold(text.strip()).lower().replace("-", "_").replace(" ", "_")
+    return folded if folded.isascii() else text
+
+
+def with_swedish_spellings(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the application with Swedish spellings of field names and codes read as the contract's,
+    and ``fodd`` taken from a valid personnummer where it is missing."""
+
+    def walk(value: Any, depth: int) -> Any:
+        if depth > _MAX_FOLD_DEPTH:
+            return value
+        if isinstance(value, Mapping):
+            out: dict[Any, Any] = {}
+            origin: dict[Any, Any] = {}
+            for k, v in value.items():
+                key = _fold(k) if isinstance(k, str) else k
+                if key in out:
+                    # "hushall" and "hushåll" both given: both keep their own names, and the
+                    # validation names the one that is not the contract's
+                    if origin[key] != key:
+                        out[origin[key]] = out.pop(key)
+                    key = k
+                origin[key] = k
+                out[key] = _code(v) if key in _CODE_FIELDS and isinstance(v, str) else walk(v, depth + 1)
+            return out
+        if isinstance(value, list):
+            return [walk(v, depth + 1) for v in value]
+        return value
+
+    result: dict[str, Any] = walk(data, 0)
+    for person in result.get("hushall") or [] if isinstance(result.get("hushall"), list) else []:
+        number = person.get("personnummer") if isinstance(person, dict) else None
+        if isinstance(number, str) and "fodd" not in person and personnummer_problem(number) is None:
+            born = personnummer_birth_date(normalise_personnummer(number) or "")
+            if born is not None:
+                person["fodd"] = born.isoformat()
+    return result
 
 
 def check_semantics(app: Ansokan) -> list[Problem]:

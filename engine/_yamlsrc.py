@@ -146,7 +146,9 @@ def load_yaml(text: str, name: str, *, aliases: bool = True) -> SourceDoc:
             raise YamlSyntaxError(_reader_problem(exc), None) from None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            msg = exc.problem or str(exc)
+            msg = swedish(exc.problem or str(exc))
+            if mark is not None:
+                msg += f" (kolumn {mark.column + 1})"
             raise YamlSyntaxError(msg, mark.line + 1 if mark else None) from None
         except yaml.YAMLError as exc:
             raise YamlSyntaxError(str(exc), None) from None
@@ -163,6 +165,46 @@ def load_yaml(text: str, name: str, *, aliases: bool = True) -> SourceDoc:
         return doc
     finally:
         loader.dispose()
+
+
+# PyYAML's problems as a person reads them in Swedish; the longest English start that matches wins.
+_YAML_SV: tuple[tuple[str, str], ...] = (
+    ("expected the node content, but found '<stream end>'", "texten tar slut där ett värde väntades"),
+    ("expected the node content, but found", "ett värde väntades, men här står"),
+    ("expected <block end>, but found", "indraget stämmer inte (en rad är indragen för mycket eller för lite)"),
+    ("expected ',' or ']', but got", "ett kommatecken eller ] väntades, men här står"),
+    ("expected ',' or '}', but got", "ett kommatecken eller } väntades, men här står"),
+    ("expected a single document in the stream", "filen ska innehålla ett enda dokument (ingen andra ---)"),
+    ("but found another document", "filen ska innehålla ett enda dokument (ingen andra ---)"),
+    ("expected a comment or a line break, but found", "en kommentar eller ny rad väntades, men här står"),
+    ("expected alphabetic or numeric character, but found", "en bokstav eller siffra väntades, men här står"),
+    ("could not find expected ':'", "ett kolon (:) väntades efter fältnamnet"),
+    ("mapping values are not allowed here", "ett kolon står där det inte får stå (saknas ett mellanslag efter :?)"),
+    ("mapping keys are not allowed here", "ett fältnamn står där det inte får stå"),
+    ("found character '\\t' that cannot start any token", "tabbtecken får inte användas för indrag; använd mellanslag"),
+    ("found character", "ett tecken som inte får inleda ett värde:"),
+    ("found unexpected end of stream", "texten tar slut för tidigt (saknas ett avslutande citattecken?)"),
+    ("found unknown escape character", "okänd escape-sekvens:"),
+    ("found unexpected document separator", "en dokumentavgränsare (---) står mitt i texten"),
+    ("found undefined alias", "en okänd referens (*namn):"),
+    ("found duplicate anchor", "samma ankare (&namn) används två gånger:"),
+    ("did not find expected key", "ett fältnamn väntades (stämmer indraget?)"),
+    ("did not find expected node content", "ett värde väntades"),
+    ("did not find expected '-' indicator", "en listrad (-) väntades (stämmer indraget?)"),
+    ("did not find expected", "något väntades som inte står här (stämmer indraget?)"),
+    ("expected", "något annat väntades här:"),
+)
+
+
+def swedish(problem: str) -> str:
+    """A PyYAML problem in Swedish (the quoted part of the original kept, e.g. the character found)."""
+    for en, sv in _YAML_SV:
+        if problem.startswith(en):
+            rest = problem[len(en) :].strip()
+            if not rest or rest.startswith("'<") or sv.endswith(")"):  # a parser's token name says nothing
+                return sv
+            return f"{sv} {rest}"
+    return problem
 
 
 def _reader_problem(exc: yaml.reader.ReaderError) -> str:

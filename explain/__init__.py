@@ -3,7 +3,7 @@
 ``explain`` reads only the result document (the engine's trace and amounts); it never runs rules.
 """
 
-from explain.html import render_html
+from explain.html import render_applicant_html, render_html
 from explain.text import render_text
 
-__all__ = ["render_html", "render_text"]
+__all__ = ["render_applicant_html", "render_html", "render_text"]

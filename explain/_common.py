@@ -55,6 +55,37 @@ def hinder_lines(result: Mapping[str, Any]) -> list[dict[str, str]]:
     return out
 
 
+def change_lines(result: Mapping[str, Any]) -> list[str]:
+    """What would change the result (``kontrafaktiskt``), as sentences for the caseworker."""
+    cf = result.get("kontrafaktiskt") or {}
+    out = []
+    zero = cf.get("inkomst_till_noll") or {}
+    if zero.get("lon") is not None:
+        out.append(f"Försörjningsstödet upphör om sökandens lön ökar med {kr(zero['lon'])} i månaden.")
+    if zero.get("ovrig") is not None:
+        out.append(f"Det upphör om andra inkomster ökar med {kr(zero['ovrig'])} i månaden.")
+    if cf.get("kostnad_utan_andring"):
+        out.append(
+            f"Boendekostnaden kan öka med {kr(cf['kostnad_utan_andring'])} innan hushållet får försörjningsstöd."
+        )
+    nxt = cf.get("nasta_manad") or {}
+    if "kan_inte_beraknas" in nxt:
+        out.append(f"Nästa månad ({nxt['period']}) kan inte beräknas än: {nxt['kan_inte_beraknas']}.")
+    elif nxt:
+        diff = int(nxt["forsorjningsstod"]) - int(result["forsorjningsstod"])
+        if diff:
+            what = ", ".join(sorted({c["regel"].lower() for c in nxt.get("andras", [])})[:5])
+            sign = "+" if diff > 0 else "−"
+            out.append(
+                f"Med samma uppgifter blir försörjningsstödet nästa månad ({nxt['period']}) "
+                f"{kr(nxt['forsorjningsstod'])} ({sign}{kr(abs(diff))})"
+                + (f"; det som ändras: {what}." if what else ".")
+            )
+        else:
+            out.append(f"Med samma uppgifter blir försörjningsstödet detsamma nästa månad ({nxt['period']}).")
+    return out
+
+
 def sections_in_order(result: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Sections as the rule bundle lists them, then any others found in the trace."""
     listed = result.get("avsnitt") or []

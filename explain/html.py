@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from explain._common import (
     ROLE_SV,
     amount,
+    change_lines,
     cost_note,
     hinder_lines,
     kr,
@@ -66,7 +67,15 @@ def render_html(result: Mapping[str, Any], decision: Mapping[str, Any] | None = 
             {**d, "allvarlighet_sv": severity_sv(str(d["allvarlighet"]))} for d in result.get("avvikelser", [])
         ],
         hinder=hinder_lines(result),
+        andras=change_lines(result),
         beslut=decision,
         utfall_sv=UTFALL_SV,
         kr=kr,
     )
+
+
+def render_applicant_html(result: Mapping[str, Any]) -> str:
+    """The explanation for the applicant, in plain Swedish, printable and readable on a phone."""
+    from explain.sokande import applicant_view
+
+    return _ENV.get_template("sokande.html").render(v=applicant_view(result))

@@ -12,6 +12,7 @@ from typing import Any
 
 from explain._common import (
     amount,
+    change_lines,
     cost_note,
     hinder_lines,
     kr,
@@ -92,6 +93,13 @@ def render_text(result: Mapping[str, Any]) -> str:
         out.extend(_wrap(str(d["meddelande"]), 6))
         if d.get("lagrum"):
             out.extend(_wrap("Lagrum: " + str(d["lagrum"]), 6))
+    changes = change_lines(result)
+    if changes:
+        out.append("")
+        out.append("VAD SOM SKULLE ÄNDRA RESULTATET")
+        out.append("-" * WIDTH)
+        for line in changes:
+            out.extend(_wrap("- " + line, 2))
     hinder = hinder_lines(result)
     if hinder:
         out.append("")

@@ -216,3 +216,19 @@ def test_changes_between_two_days_in_the_browser(server: Server, browser: Any) -
     assert response is not None and response.status == 422
     assert _text(page, "#fel") == "datum: '2027-02-30' är inget giltigt datum"
     page.close()
+
+
+def test_the_api_documentation_works_without_internet(server: Server, browser: Any) -> None:
+    """Swagger UI's files come from the package: the page draws the operations with no network beyond ekbist."""
+    page = browser.new_page()
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith(server.url) and not r.url.startswith("data:") else None,
+    )
+    page.goto(f"{server.url}/docs")
+    page.wait_for_selector(".opblock", timeout=15_000)
+    assert page.locator(".opblock").count() > 10
+    assert page.locator("button.authorize").count() == 1  # the security schemes: the Authorize button
+    assert outside == []
+    page.close()

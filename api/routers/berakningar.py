@@ -47,12 +47,22 @@ async def berakna(request: Request, ctx: Context, who: Annotated[Principal, Depe
     if body.antaganden:
         result = await ctx.compute(lambda: _what_if(ctx.rules.current(), indata, body.antaganden or {}))
     else:
-        result = await ctx.compute(lambda: compute_stored(ctx.rules.current(), indata))
+        result = await ctx.compute(lambda: _with_counterfactual(ctx.rules.current(), indata))
     if ctx.rules.error:
         result["varning"] = ctx.rules.error
     if body.foregaende_fran_beslutsloggen:
         result["foregaende_beslut"] = previous
     return ORJSONResponse(result)
+
+
+def _with_counterfactual(bundle: engine.RuleBundle, indata: dict[str, Any]) -> dict[str, Any]:
+    """The result, and what would change it (``kontrafaktiskt``: the same rules on changed copies)."""
+    result = compute_stored(bundle, indata)
+    overrides = {}
+    if indata.get("jamforelsetal") is not None:
+        overrides["jamforelsetal"] = engine.jamforelsetal(indata["jamforelsetal"])
+    result["kontrafaktiskt"] = engine.counterfactual(bundle, indata["ansokan"], overrides)
+    return result
 
 
 def _what_if(bundle: engine.RuleBundle, indata: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
