@@ -601,9 +601,13 @@ def household_key(ansokan: Any) -> str | None:
     """SHA-256 of the applicant's personnummer (digits only), or None when the application has none."""
     if not isinstance(ansokan, Mapping):
         return None
-    for person in ansokan.get("hushall") or []:
+    from engine._input import with_swedish_spellings
+    from engine._personnummer import normalise
+
+    for person in with_swedish_spellings(ansokan).get("hushall") or []:
         if isinstance(person, Mapping) and person.get("roll") == "sokande" and person.get("personnummer"):
-            digits = "".join(c for c in str(person["personnummer"]) if c.isdigit())
+            text = str(person["personnummer"])
+            digits = normalise(text) or "".join(c for c in text if c.isdigit())  # every form: the same household
             return hashlib.sha256(digits.encode("ascii")).hexdigest() if digits else None
     return None
 

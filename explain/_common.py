@@ -55,6 +55,20 @@ def hinder_lines(result: Mapping[str, Any]) -> list[dict[str, str]]:
     return out
 
 
+def source_sv(code: str) -> str:
+    """An agency's abbreviation spelled out (the result keeps the code)."""
+    from engine import SOURCE_NAMES
+
+    names = {**SOURCE_NAMES, "ansokan": "ansökan", "berakning": "beräkningen", "foregaende": "föregående beslut"}
+    return names.get(code, code)
+
+
+def deviation_heading(d: Mapping[str, Any]) -> str:
+    """``Inte inskriven hos Arbetsförmedlingen (EJ_INSKRIVEN_AF)``: the heading, with the code after it."""
+    title = str(d.get("rubrik") or "").strip()
+    return f"{title} ({d['kod']})" if title else str(d["kod"])
+
+
 def change_lines(result: Mapping[str, Any]) -> list[str]:
     """What would change the result (``kontrafaktiskt``), as sentences for the caseworker."""
     cf = result.get("kontrafaktiskt") or {}

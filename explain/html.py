@@ -13,12 +13,14 @@ from explain._common import (
     amount,
     change_lines,
     cost_note,
+    deviation_heading,
     hinder_lines,
     kr,
     norm_sources,
     period_sv,
     sections_in_order,
     severity_sv,
+    source_sv,
     visible_entries,
 )
 
@@ -64,7 +66,13 @@ def render_html(result: Mapping[str, Any], decision: Mapping[str, Any] | None = 
         personer=[{**p, "roll_sv": ROLE_SV.get(str(p["roll"]), p["roll"])} for p in result.get("hushall", [])],
         avsnitt=sections,
         avvikelser=[
-            {**d, "allvarlighet_sv": severity_sv(str(d["allvarlighet"]))} for d in result.get("avvikelser", [])
+            {
+                **d,
+                "allvarlighet_sv": severity_sv(str(d["allvarlighet"])),
+                "rubrik_sv": deviation_heading(d),
+                "kalla_sv": source_sv(str(d.get("kalla") or "")),
+            }
+            for d in result.get("avvikelser", [])
         ],
         hinder=hinder_lines(result),
         andras=change_lines(result),

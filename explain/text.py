@@ -14,6 +14,7 @@ from explain._common import (
     amount,
     change_lines,
     cost_note,
+    deviation_heading,
     hinder_lines,
     kr,
     norm_sources,
@@ -21,6 +22,7 @@ from explain._common import (
     person_line,
     sections_in_order,
     severity_sv,
+    source_sv,
     visible_entries,
 )
 
@@ -88,8 +90,8 @@ def render_text(result: Mapping[str, Any]) -> str:
         out.append("  Inga avvikelser.")
     for d in devs:
         who = f", {d['person']}" if d.get("person") else ""
-        src = f", källa {d['kalla']}" if d.get("kalla") else ""
-        out.append(f"  [{severity_sv(str(d['allvarlighet']))}] {d['kod']}{who}{src}")
+        src = f", källa: {source_sv(str(d['kalla']))}" if d.get("kalla") else ""
+        out.append(f"  [{severity_sv(str(d['allvarlighet']))}] {deviation_heading(d)}{who}{src}")
         out.extend(_wrap(str(d["meddelande"]), 6))
         if d.get("lagrum"):
             out.extend(_wrap("Lagrum: " + str(d["lagrum"]), 6))

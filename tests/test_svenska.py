@@ -118,3 +118,16 @@ def test_a_samordningsnummer_gives_its_birth_date(bundle: Any) -> None:
     number = "19" + with_check_digit("850261123")  # day 61: born on the 1st
     app = {"period": "2026-03", "hushall": [{"id": "s", "roll": "sokande", "personnummer": number}]}
     assert bundle.calculate(app).to_dict()["hushall"][0]["alder"] == 41
+
+
+def test_deviations_have_swedish_headings_and_agencies_spelled_out(bundle: Any) -> None:
+    from explain import render_html, render_text
+    from tests.ssbtek_helpers import answer, single
+
+    paid = {"FK": {"utbetalningar": [{"id": "SJP", "beskrivning": "Sjukpenning", "manad": -1, "netto": 5000}]}}
+    result = bundle.calculate(single(), agency={"s": answer(paid)}).to_dict()
+    dev = next(d for d in result["avvikelser"] if d["kod"] == "EJ_DEKLARERAD_INKOMST")
+    assert dev["kalla"] == "FK" and dev["rubrik"]  # the code stays in the JSON
+    text = render_text(result)
+    assert f"{dev['rubrik']} (EJ_DEKLARERAD_INKOMST)" in text and "källa: Försäkringskassan" in text
+    assert "källa: Försäkringskassan" in render_html(result)

@@ -150,6 +150,7 @@ class ControlSet:
                     "meddelande": text,
                     "lagrum": "; ".join(lagrum),
                     "regel": control.spec.id,
+                    "rubrik": control.spec.namn,  # the deviation as a Swedish heading; the code stays
                 }
             )
             trace.append(
