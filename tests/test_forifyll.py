@@ -55,7 +55,9 @@ def test_next_month_from_the_last_decision(client: tuple[Any, Any]) -> None:
 
 def test_what_is_refused(client: tuple[Any, Any]) -> None:
     c, _ = client
-    assert c.post("/v1/ansokningar/forifyll", json={"personnummer": PNR}, headers=auth("handlaggare")).status_code == 404
+    assert (
+        c.post("/v1/ansokningar/forifyll", json={"personnummer": PNR}, headers=auth("handlaggare")).status_code == 404
+    )
     bad = c.post("/v1/ansokningar/forifyll", json={"personnummer": "19850201-1234"}, headers=auth("handlaggare"))
     assert bad.status_code == 422 and bad.json()["fel"][0]["falt"] == "personnummer"
     assert "1234" not in bad.text
