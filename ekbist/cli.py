@@ -109,12 +109,14 @@ def _what_if(
 
 def cmd_validera(args: argparse.Namespace) -> int:
     import aterkrav
+    import underlag
 
     root = Path(args.root) if args.root else engine.default_root()
     problems = engine.check_bundle(root)
     if not problems:  # the other rooms' rule files, over the same bundle
         loaded = engine.load_bundle(root)
         problems = aterkrav.check(loaded.files, loaded.manifest.forfattningar)
+        problems += underlag.check(loaded.files, loaded.manifest.forfattningar)
     if problems:
         print(f"{len(problems)} problem i regelfilerna under {root}:")
         for p in problems:

@@ -40,8 +40,9 @@ from engine.statistik import STATISTIK_DIR, StatistikSet, load_statistik
 
 MANIFEST = "regelverk/regelverk.yaml"
 # Rule files of other rooms over the same bundle: hashed and stored with it, read by that room
-# (regelverk/aterkrav/: the aterkrav package; ekbist validera checks them there).
-OTHER_ROOMS = ("regelverk/aterkrav/",)
+# (regelverk/aterkrav/: the aterkrav package; regelverk/underlag/: the underlag package; ekbist
+# validera checks them there).
+OTHER_ROOMS = ("regelverk/aterkrav/", "regelverk/underlag/")
 TEMPLATE_SPECIALS = frozenset({"varde", "person", "roll", "alder"})
 _RULE_TYPES = {"belopp": T.NUM, "tal": T.NUM, "antal": T.NUM, "villkor": T.BOOL}
 

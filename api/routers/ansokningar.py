@@ -1,8 +1,12 @@
-"""``/v1/ansokningar``: the renewed application (förnyad ansökan), pre-filled from the last decision.
+"""``/v1/ansokningar``: the renewed application (förnyad ansökan): pre-filled, then checked.
 
-The household's newest decision in the caller's kommun gives next month's application: the same
-persons, costs and incomes, every one of them marked to be confirmed by the applicant, the history
-one month longer. The read of the decision is logged like every read.
+``forifyll``: the household's newest decision in the caller's kommun gives next month's application:
+the same persons, costs and incomes, every one of them marked to be confirmed by the applicant, the
+history one month longer; the read of the decision is logged like every read. ``kontroll``: what an
+e-service shows before the application is sent: the fields to correct, the verifications to hand
+in with their reasons and legal basis (``regelverk/underlag/``), what the agencies' data already
+show, what changed against last month's decision (the control rules' history facts) and whether the
+co-applicant has signed.
 """
 
 from __future__ import annotations
@@ -14,13 +18,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
 
 import engine
+from api._agency import stored_input
 from api._auth import Principal, principal, require
-from api._bodies import body_schema, read_json
+from api._bodies import _Common, body_schema, read_json
 from api._context import Context, client_address
 from api._errors import HttpError, ORJSONResponse, field_error, validation_error
+from api._previous import attach_previous
+from engine._input import with_swedish_spellings
 from engine._personnummer import normalise
 from engine._personnummer import problem as personnummer_problem
 
@@ -88,3 +95,76 @@ def renewed(previous: dict[str, Any], month: engine.Month) -> tuple[dict[str, An
     confirm += [f"inkomster[{i}]" for i in range(len(app.get("inkomster") or []))]
     confirm += [f"kostnader[{i}]" for i in range(len(app.get("kostnader") or []))]
     return app, confirm
+
+
+class KontrollBody(_Common):
+    ansokan: dict[str, Any]
+    medsokande_har_signerat: StrictBool | None = Field(
+        None, description="medsökanden har skrivit under ansökan (krävs när ansökan har en medsökande)"
+    )
+
+
+@router.post(
+    "/v1/ansokningar/kontroll",
+    summary="Är ansökan komplett? Fel i fälten, underlag att lämna in och varför, ändringar mot förra beslutet",
+    openapi_extra=body_schema(KontrollBody),
+)
+async def kontroll(request: Request, ctx: Context, who: Who) -> Response:
+    require(who, "berakna")
+    try:
+        body = KontrollBody.model_validate(await read_json(request))
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+    answer: dict[str, Any] = {"komplett": False, "fel": [], "underlag": [], "behovs_inte": [], "andringar": []}
+    try:
+        engine.parse_application(body.ansokan)
+    except engine.InputError as exc:
+        answer["fel"] = [{"falt": p.field, "meddelande": p.message} for p in exc.problems]
+        answer["meddelande"] = f"Ansökan har {len(exc.problems)} fel som behöver rättas innan den kan skickas."
+        return ORJSONResponse(answer)
+    ansokan = with_swedish_spellings(body.ansokan)
+    if body.foregaende_fran_beslutsloggen:
+        await attach_previous(ctx, who, request, ansokan)
+    indata = await stored_input(ctx.agency, ansokan, body.ssbtek, body.hamta_ssbtek)
+    bundle = ctx.rules.current()
+    result, needed, shown = await ctx.compute(lambda: _check(bundle, indata))
+    answer["underlag"], answer["behovs_inte"] = needed, shown
+    answer["andringar"] = [
+        {k: d.get(k) for k in ("kod", "rubrik", "person", "meddelande")}
+        for d in result.get("avvikelser", [])
+        if d.get("kalla") == "foregaende"
+    ]
+    co = [str(p["id"]) for p in ansokan.get("hushall") or [] if p.get("roll") == "medsokande"]
+    missing_signature = bool(co) and body.medsokande_har_signerat is not True
+    answer["signatur"] = {"medsokande": co[0] if co else None, "saknas": missing_signature}
+    answer["komplett"] = not missing_signature
+    lines = []
+    if missing_signature:
+        lines.append(f"Medsökanden ({co[0]}) behöver skriva under ansökan.")
+    if needed:
+        lines.append("Lämna in: " + "; ".join(n["text"] for n in needed) + ".")
+    if answer["andringar"]:
+        lines.append("Något har ändrats sedan förra beslutet; handläggaren kan fråga om det.")
+    answer["meddelande"] = " ".join(lines) or "Ansökan är komplett."
+    answer["forsorjningsstod"] = result["forsorjningsstod"]
+    return ORJSONResponse(answer)
+
+
+def _check(bundle: Any, indata: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The application computed, and its verifications from ``regelverk/underlag/``."""
+    import underlag
+    from beslutslogg.omprovning import agency_data, compute_stored
+
+    result = compute_stored(bundle, indata)
+    _, facts = engine.parse_application(indata["ansokan"])
+    agency = agency_data(indata) or {}
+    values = {k: int(result[k]) for k in bundle.manifest.utdata}
+    known = bundle.controls.facts(facts, agency, values) if agency and bundle.controls else []
+    try:
+        rules = underlag.load_rules(bundle.files)
+    except engine.RuleFileError:
+        raise HttpError(409, {"fel": "regelverket i kraft saknar giltiga regler för underlag"}) from None
+    needed, shown = underlag.verifications(
+        rules, indata["ansokan"], result, known, bundle.manifest.forfattningar, facts.period.first_day
+    )
+    return result, needed, shown
