@@ -24,7 +24,7 @@ from api._errors import ORJSONResponse
 from api._middleware import Guard
 from api._rules import BundleProvider
 from api._settings import DEMO_NOTICE, Settings
-from api.routers import ansokningar, berakningar, beslut, drift, katalog, regelverk, statistik
+from api.routers import ansokningar, berakningar, beslut, drift, katalog, regelverk, sidor, statistik
 from beslutslogg import DecisionLog
 from engine._input import Ansokan
 
@@ -89,7 +89,7 @@ def create_app(settings: Settings, *, decision_log: DecisionLog | None = None) -
     app.state.log = dlog
     app.state.rules = ctx.rules
     _errors.install(app)
-    for module in (drift, berakningar, regelverk, katalog, beslut, statistik, ansokningar):
+    for module in (drift, berakningar, regelverk, katalog, beslut, statistik, ansokningar, sidor):
         app.include_router(module.router)
     app.add_middleware(Guard, limit=settings.max_body, demo_notice=DEMO_NOTICE if settings.demo else None)
     _patch_openapi(app)

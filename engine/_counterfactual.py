@@ -49,19 +49,23 @@ def counterfactual(
 
 
 def _smallest(reached: Callable[[int], bool], guess: int) -> int | None:
-    """The smallest whole X ≥ 0 for which ``reached(X)`` holds (monotone), or None beyond MAX_BELOPP."""
-    lo, hi = 0, max(1, guess)
-    while not reached(hi):
-        lo, hi = hi, hi * 2
-        if hi > MAX_BELOPP:
-            return None
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if reached(mid):
-            hi = mid
-        else:
-            lo = mid + 1
-    return hi
+    """The smallest whole X ≥ 0 for which ``reached(X)`` holds (monotone), or None beyond MAX_BELOPP
+    or where the changed application is no longer one the contract takes (its amounts too large)."""
+    try:
+        lo, hi = 0, max(1, guess)
+        while not reached(hi):
+            lo, hi = hi, hi * 2
+            if hi > MAX_BELOPP:
+                return None
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if reached(mid):
+                hi = mid
+            else:
+                lo = mid + 1
+        return hi
+    except (InputError, EvaluationError):
+        return None
 
 
 def _with_income(app: Mapping[str, Any], person: str, typ: str, amount: int) -> dict[str, Any]:

@@ -232,3 +232,73 @@ def test_the_api_documentation_works_without_internet(server: Server, browser: A
     assert page.locator("button.authorize").count() == 1  # the security schemes: the Authorize button
     assert outside == []
     page.close()
+
+
+AXE = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _axe(page: Any) -> list[dict[str, Any]]:
+    """Serious and critical accessibility violations on the page (axe-core)."""
+    if not AXE.exists():
+        pytest.fail("axe-core saknas: kör scripts/ensure-services (installerar den med npm)")
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("async () => (await axe.run(document)).violations")
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+def test_the_caseworkers_calculation_page(server: Server, browser: Any) -> None:
+    """Log in, fill in the household with the keyboard and the form's labels, preview, record."""
+    context = browser.new_context(bypass_csp=True)  # only so that the test can inject axe-core
+    page = context.new_page()
+    page.goto(f"{server.url}/sida/berakna")
+    assert page.url.endswith("/sida/logga-in")
+    assert _axe(page) == []
+    page.get_by_label("Token (JWT) eller API-nyckel").fill(auth("handlaggare")["Authorization"].split(" ", 1)[1])
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/sida/berakna")
+    assert _axe(page) == []
+    page.get_by_label("Månad som söks").fill("2026-03")
+    page.get_by_label("Person 1, id").fill("anna")
+    page.locator("select[name=p0_roll]").select_option(label="Sökande")
+    page.locator("input[name=p0_fodd]").fill("1985-02-01")
+    page.get_by_label("Person 2, id").fill("bo")
+    page.locator("select[name=p1_roll]").select_option(label="Medsökande")
+    page.locator("input[name=p1_fodd]").fill("1990-01-01")
+    page.get_by_label("Inkomst 1, person (id)").fill("anna")
+    page.locator("select[name=i0_typ]").select_option(label="Sjukpenning")
+    page.locator("input[name=i0_belopp]").fill("9200")
+    page.get_by_label("Inkomst 2, person (id)").fill("bo")
+    page.locator("select[name=i1_typ]").select_option(label="Arbetslöshetsersättning (a-kassa)")
+    page.locator("input[name=i1_belopp]").fill("8100")
+    page.locator("select[name=c0_typ]").select_option(label="Boende")
+    page.locator("input[name=c0_belopp]").fill("9800")
+    page.locator("select[name=c1_typ]").select_option(label="Hushållsel")
+    page.locator("input[name=c1_belopp]").fill("450")
+    page.locator("input[name=c1_belopp]").press("Enter")  # the keyboard sends the form
+    page.wait_for_selector("#forhand-rubrik")
+    assert _text(page, "#forsorjningsstod") == "1 460 kr"  # 8 510 + 10 250 − 17 300, as the statute's tables give
+    assert _text(page, "#riksnorm") == "8 510 kr"
+    assert _axe(page) == []
+    assert page.locator("input[name=belopp]").input_value() == "1460"
+    page.get_by_label("Motivering").fill("Behovet täcks inte av inkomsterna.")
+    page.get_by_role("button", name="Registrera beslutet").click()
+    page.wait_for_load_state()
+    recorded = page.inner_text("body").replace("\u00a0", " ")
+    assert "1 460 kr" in recorded and "Beviljat" in recorded
+    listed = httpx.get(f"{server.url}/v1/beslut", headers=auth("handlaggare")).json()["beslut"]
+    assert any(b["forsorjningsstod"] == 1460 and b["anvandare"] == "anna" for b in listed)
+    context.close()
+
+
+def test_the_page_refuses_a_forged_form(server: Server) -> None:
+    login = httpx.post(
+        f"{server.url}/sida/logga-in",
+        data={"nyckel": auth("handlaggare")["Authorization"].split(" ", 1)[1]},
+        follow_redirects=False,
+    )
+    assert login.status_code == 303 and "httponly" in login.headers["set-cookie"].lower()
+    cookie = login.headers["set-cookie"].split(";", 1)[0]
+    forged = httpx.post(f"{server.url}/sida/berakna", data={"period": "2026-03"}, headers={"Cookie": cookie})
+    assert forged.status_code == 403 and "Formuläret har gått ut" in forged.text
+    wrong = httpx.post(f"{server.url}/sida/logga-in", data={"nyckel": "fel"})
+    assert wrong.status_code == 401 and "okänd API-nyckel" in wrong.text

@@ -112,3 +112,11 @@ def test_the_applicant_page_is_plain_swedish_and_fits_a_phone(tmp_path: Path) ->
         assert p.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling on a phone
         assert "kr" in p.locator(".stort").inner_text()
         b.close()
+
+
+def test_an_application_at_the_contracts_limits_gets_no_answer_rather_than_an_error(bundle: engine.RuleBundle) -> None:
+    from engine._limits import MAX_BELOPP
+
+    app = _single(kostnader=[{"typ": "boende", "belopp": MAX_BELOPP}] * 10)  # 100 000 000 kr: the contract's sum
+    cf = engine.counterfactual(bundle, app)
+    assert cf["forsorjningsstod"] > 0 and cf["inkomst_till_noll"] == {"lon": None, "ovrig": None}

@@ -1,0 +1,314 @@
+"""``/sida/``: the caseworker's calculation page, server-rendered, Swedish, without scripts.
+
+Log in with a token or an API key once: the server checks it and keeps its own short-lived token in
+a session cookie (HttpOnly, SameSite=Strict; Secure over https). Every form carries a CSRF token
+bound to the session. A calculation is shown as a preview with the same explanation as a decision's
+page and records nothing; recording the decision is a second, explicit step, with the same checks
+and the same log as ``POST /v1/beslut``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+import engine
+from api._agency import stored_input
+from api._auth import AuthError, Principal, authenticate, decode, issue, require
+from api._context import Context
+from beslutslogg.omprovning import compute_stored
+from engine._input import COST_TYPE_SV, COST_TYPES, INCOME_TYPE_SV, INCOME_TYPES, ROLE_SV, ROLES
+from explain import render_html
+
+router = APIRouter(tags=["sidor"], include_in_schema=False)
+COOKIE = "ekbist_sida"
+PERSONS, INCOMES, COSTS = 6, 8, 6
+_ENV = Environment(
+    loader=FileSystemLoader(str(Path(__file__).resolve().parent.parent / "templates")),
+    autoescape=select_autoescape(["html"]),
+)
+
+
+def _csrf(request: Request, session: str) -> str:
+    key = request.app.state.settings.jwt_key.encode("utf-8")
+    return hmac.new(key, b"csrf:" + session.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(_ENV.get_template(name).render(**context), status_code=status)
+
+
+def _session(request: Request) -> tuple[Principal, str] | None:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    try:
+        return decode(request.app.state.settings, token), token
+    except AuthError:
+        return None
+
+
+async def _form(request: Request) -> dict[str, str]:
+    body = await request.body()  # bounded by the server's body limit
+    try:
+        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=500)
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    return {k: v[0] for k, v in parsed.items()}
+
+
+def _checked(request: Request, form: dict[str, str]) -> tuple[Principal, str] | Response:
+    found = _session(request)
+    if found is None:
+        return RedirectResponse("/sida/logga-in", status_code=303)
+    if not hmac.compare_digest(form.get("csrf", ""), _csrf(request, found[1])):
+        return _page("logga_in.html", 403, titel="Logga in", fel="Formuläret har gått ut; logga in igen.")
+    return found
+
+
+@router.get("/sida/logga-in")
+def login_page() -> Response:
+    return _page("logga_in.html", titel="Logga in")
+
+
+@router.post("/sida/logga-in")
+async def login(request: Request) -> Response:
+    form = await _form(request)
+    given = form.get("nyckel", "").strip()
+    settings = request.app.state.settings
+    try:
+        who = authenticate(settings, given if given.count(".") == 2 else None, None if given.count(".") == 2 else given)
+        require(who, "berakna")
+    except AuthError as exc:
+        return _page("logga_in.html", 401 if exc.status == 401 else 403, titel="Logga in", fel=exc.message)
+    token = issue(
+        settings, anvandare=who.anvandare, roll=who.roll, kommun=who.kommun, hours=min(8, settings.token_max_hours)
+    )
+    response = RedirectResponse("/sida/berakna", status_code=303)
+    response.set_cookie(
+        COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/sida"
+    )
+    return response
+
+
+@router.post("/sida/logga-ut")
+async def logout(request: Request) -> Response:
+    response = RedirectResponse("/sida/logga-in", status_code=303)
+    response.delete_cookie(COOKIE, path="/sida")
+    return response
+
+
+def _empty() -> dict[str, Any]:
+    return {
+        "period": "",
+        "kommun": "",
+        "hamta_ssbtek": False,
+        "personer": [dict.fromkeys(("id", "roll", "fodd", "personnummer", "boendeandel"), "") for _ in range(PERSONS)],
+        "inkomster": [dict.fromkeys(("person", "typ", "belopp"), "") for _ in range(INCOMES)],
+        "kostnader": [dict.fromkeys(("typ", "belopp"), "") for _ in range(COSTS)],
+    }
+
+
+def _choices() -> dict[str, Any]:
+    return {
+        "roller": [(r, ROLE_SV[r].capitalize()) for r in ROLES],
+        "inkomsttyper": [(t, INCOME_TYPE_SV[t].capitalize()) for t in INCOME_TYPES],
+        "kostnadstyper": [(t, COST_TYPE_SV[t].capitalize()) for t in COST_TYPES],
+    }
+
+
+@router.get("/sida/berakna")
+def calculation_page(request: Request) -> Response:
+    found = _session(request)
+    if found is None:
+        return RedirectResponse("/sida/logga-in", status_code=303)
+    who, token = found
+    return _page("berakna.html", titel="Beräkna", vem=who, csrf=_csrf(request, token), v=_empty(), **_choices())
+
+
+def _number(text: str) -> Any:
+    t = text.strip().replace(" ", "").replace("\u00a0", "")
+    if not t:
+        return None
+    try:
+        return int(t)
+    except ValueError:
+        try:
+            return float(t.replace(",", "."))
+        except ValueError:
+            return t  # the engine names the field and says what it should be
+
+
+def _application(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The form as the contract's application, and the values to show the form again with."""
+    values = _empty()
+    values["period"] = form.get("period", "").strip()
+    values["kommun"] = form.get("kommun", "").strip()
+    values["hamta_ssbtek"] = "hamta_ssbtek" in form
+    app: dict[str, Any] = {"period": values["period"], "hushall": [], "inkomster": [], "kostnader": []}
+    if values["kommun"]:
+        app["kommun"] = values["kommun"]
+    for i in range(PERSONS):
+        p: dict[str, Any] = {
+            k: form.get(f"p{i}_{k}", "").strip() for k in ("id", "roll", "fodd", "personnummer", "boendeandel")
+        }
+        p["lunch"], p["skolgang"] = f"p{i}_lunch" in form, f"p{i}_skolgang" in form
+        values["personer"][i] = p
+        if not p["id"] and not p["roll"]:
+            continue
+        person: dict[str, Any] = {"id": p["id"], "roll": p["roll"]}
+        if p["fodd"]:
+            person["fodd"] = p["fodd"]
+        if p["personnummer"]:
+            person["personnummer"] = p["personnummer"]
+        if p["boendeandel"]:
+            person["boendeandel"] = _number(p["boendeandel"])
+        if p["lunch"]:
+            person["lunch_utanfor_hemmet"] = True
+        if p["skolgang"]:
+            person["skolgang"] = True
+        app["hushall"].append(person)
+    for j in range(INCOMES):
+        row = {k: form.get(f"i{j}_{k}", "").strip() for k in ("person", "typ", "belopp")}
+        values["inkomster"][j] = row
+        if row["typ"] or row["belopp"]:
+            app["inkomster"].append({"person": row["person"], "typ": row["typ"], "belopp": _number(row["belopp"])})
+    for k in range(COSTS):
+        row = {key: form.get(f"c{k}_{key}", "").strip() for key in ("typ", "belopp")}
+        values["kostnader"][k] = row
+        if row["typ"] or row["belopp"]:
+            app["kostnader"].append({"typ": row["typ"], "belopp": _number(row["belopp"])})
+    return app, values
+
+
+def _embedded(result: dict[str, Any]) -> str:
+    """The explanation page's content, to show inside this page (the same HTML as a decision's)."""
+    page = render_html(result)
+    body = page[page.index("<main>") + len("<main>") : page.rindex("</main>")]
+    return body.replace("<h1", "<h3").replace("</h1>", "</h3>").replace("<h2", "<h3").replace("</h2>", "</h3>")
+
+
+@router.post("/sida/berakna")
+async def calculate(request: Request, ctx: Context) -> Response:
+    form = await _form(request)
+    checked = _checked(request, form)
+    if isinstance(checked, Response):
+        return checked
+    who, token = checked
+    app, values = _application(form)
+    common = {"titel": "Beräkna", "vem": who, "csrf": _csrf(request, token), "v": values, **_choices()}
+    try:
+        indata = await stored_input(ctx.agency, app, None, values["hamta_ssbtek"])
+        bundle = ctx.rules.current()
+        result = await ctx.compute(lambda: _with_counterfactual(bundle, indata))
+    except engine.InputError as exc:
+        return _page("berakna.html", 422, fel=[str(p) for p in exc.problems], **common)
+    except Exception as exc:  # an agency fetch the API reports as 4xx/5xx: shown, never a traceback
+        message = getattr(exc, "detail", None) or getattr(exc, "message", None) or "beräkningen kunde inte göras"
+        return _page("berakna.html", 422, fel=[str(message)], **common)
+    return _page(
+        "berakna.html",
+        forklaring=_embedded(result),
+        ansokan_json=json.dumps(indata, ensure_ascii=False),
+        belopp=result["forsorjningsstod"],
+        **common,
+    )
+
+
+def _with_counterfactual(bundle: engine.RuleBundle, indata: dict[str, Any]) -> dict[str, Any]:
+    result = compute_stored(bundle, indata)
+    result["kontrafaktiskt"] = engine.counterfactual(bundle, indata["ansokan"])
+    return result
+
+
+@router.post("/sida/beslut")
+async def record(request: Request, ctx: Context) -> Response:
+    form = await _form(request)
+    checked = _checked(request, form)
+    if isinstance(checked, Response):
+        return checked
+    who, token = checked
+    try:
+        require(who, "registrera_beslut")
+    except AuthError as exc:
+        return _page("logga_in.html", 403, titel="Logga in", vem=who, csrf=_csrf(request, token), fel=exc.message)
+    from api._bodies import BeslutData
+
+    try:
+        indata = json.loads(form.get("ansokan", ""))
+        decision = BeslutData.model_validate(
+            {
+                "utfall": form.get("utfall"),
+                "belopp": _number(form.get("belopp", "")),
+                "motivering": form.get("motivering"),
+            }
+        )
+    except Exception:
+        return _page(
+            "berakna.html",
+            422,
+            titel="Beräkna",
+            vem=who,
+            csrf=_csrf(request, token),
+            v=_empty(),
+            fel=["beslutet saknar utfall, belopp (hela kronor) eller motivering"],
+            **_choices(),
+        )
+    if not isinstance(indata, dict) or not isinstance(indata.get("ansokan"), dict):
+        return RedirectResponse("/sida/berakna", status_code=303)
+    kommun = indata["ansokan"].get("kommun")
+    if kommun is not None and str(kommun) != who.kommun:
+        return _page(
+            "berakna.html",
+            403,
+            titel="Beräkna",
+            vem=who,
+            csrf=_csrf(request, token),
+            v=_empty(),
+            fel=[f"ansökan gäller kommun {str(kommun)[:8]}, men du registrerar för {who.kommun}"],
+            **_choices(),
+        )
+    bundle = ctx.rules.current()
+    try:
+        result = await ctx.compute(lambda: compute_stored(bundle, indata))
+    except engine.InputError as exc:
+        return _page(
+            "berakna.html",
+            422,
+            titel="Beräkna",
+            vem=who,
+            csrf=_csrf(request, token),
+            v=_empty(),
+            fel=[str(p) for p in exc.problems],
+            **_choices(),
+        )
+    rec = await run_in_threadpool(
+        lambda: ctx.log.append(
+            kommun=who.kommun,
+            anvandare=who.anvandare,
+            roll=who.roll,
+            indata=indata,
+            resultat=result,
+            beslut_data=decision.model_dump(exclude_none=True),
+            bundle=bundle,
+        )
+    )
+    meta = {
+        "id": rec.id,
+        "tidpunkt": rec.tidpunkt,
+        "anvandare": rec.anvandare,
+        "kommun": rec.kommun,
+        "hash": rec.hash,
+        "beslut": rec.beslut,
+        "demo": ctx.settings.demo,
+    }
+    return HTMLResponse(render_html(result, meta), status_code=201)
