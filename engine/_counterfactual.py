@@ -22,9 +22,14 @@ OUTPUTS = ("riksnorm", "skaliga_kostnader", "behov", "inkomster", "forsorjningss
 
 
 def counterfactual(
-    bundle: Any, application: Mapping[str, Any], overrides: Mapping[str, Decimal] | None = None
+    bundle: Any,
+    application: Mapping[str, Any],
+    overrides: Mapping[str, Decimal] | None = None,
+    *,
+    curve: bool = False,
 ) -> dict[str, Any]:
-    """``kontrafaktiskt`` for a valid application (the caller has computed it once already)."""
+    """``kontrafaktiskt`` for a valid application; with ``curve``, also the household's money at 21
+    monthly wages from none to a little past the one that ends the entitlement (``lonekurva``)."""
 
     def aid(app: Mapping[str, Any]) -> int:
         return int(bundle.calculate(app, overrides=overrides).values["forsorjningsstod"])
@@ -45,6 +50,16 @@ def counterfactual(
     else:
         out["kostnad_utan_andring"] = 0
     out["nasta_manad"] = _next_month(bundle, application, overrides, base_result)
+    wage_to_zero = (out.get("inkomst_till_noll") or {}).get("lon")
+    if curve and applicant is not None and wage_to_zero:
+        income = int(base_result.values["inkomster"])
+        points = []
+        top = int(wage_to_zero * 1.25)
+        for step in range(21):
+            wage = top * step // 20
+            paid = aid(_with_income(application, applicant, "lon", wage))
+            points.append({"lon": wage, "forsorjningsstod": paid, "totalt": income + wage + paid})
+        out["lonekurva"] = points
     return out
 
 

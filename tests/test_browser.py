@@ -280,6 +280,7 @@ def test_the_caseworkers_calculation_page(server: Server, browser: Any) -> None:
     assert _text(page, "#riksnorm") == "8 510 kr"
     assert _axe(page) == []
     assert page.locator("input[name=belopp]").input_value() == "1460"
+    assert page.locator("figure svg[role=img]").count() == 1  # the household's money against a wage
     page.get_by_label("Motivering").fill("Behovet täcks inte av inkomsterna.")
     page.get_by_role("button", name="Registrera beslutet").click()
     page.wait_for_load_state()

@@ -9,6 +9,7 @@ riksnorm on the first day of the month after the birthday.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +121,27 @@ def test_an_application_at_the_contracts_limits_gets_no_answer_rather_than_an_er
     app = _single(kostnader=[{"typ": "boende", "belopp": MAX_BELOPP}] * 10)  # 100 000 000 kr: the contract's sum
     cf = engine.counterfactual(bundle, app)
     assert cf["forsorjningsstod"] > 0 and cf["inkomst_till_noll"] == {"lon": None, "ovrig": None}
+
+
+def test_the_wage_curve_shows_the_jobbstimulans_effect(bundle: engine.RuleBundle) -> None:
+    """Without a window each krona of wage is taken from the aid: the household's money stays flat until the
+    aid ends. In a window a quarter of the wage does not count, so the money rises with the wage."""
+    flat = engine.counterfactual(bundle, _single(), curve=True)["lonekurva"]
+    assert len(flat) == 21 and flat[0]["lon"] == 0
+    below = [p for p in flat if p["forsorjningsstod"] > 0]
+    assert len({p["totalt"] for p in below}) == 1  # flat while aid is paid
+    app = _single()
+    app["hushall"][0]["historik"] = {"manader_i_folj": 8}
+    rising = engine.counterfactual(bundle, app, curve=True)["lonekurva"]
+    paid = [p for p in rising if p["forsorjningsstod"] > 0]
+    for a, b in pairwise(paid):
+        assert b["totalt"] - a["totalt"] == _counted_not(b["lon"]) - _counted_not(a["lon"])
+    from explain._chart import wage_chart_svg
+
+    svg = wage_chart_svg({"kontrafaktiskt": {"lonekurva": rising}})
+    assert svg is not None and svg.startswith("<svg") and "Hushållets pengar" in svg
+
+
+def _counted_not(wage: int) -> int:
+    """The part of a wage that does not count in a jobbstimulans window (25 %, whole kronor)."""
+    return wage - _counted(wage)

@@ -215,9 +215,12 @@ async def calculate(request: Request, ctx: Context) -> Response:
     except Exception as exc:  # an agency fetch the API reports as 4xx/5xx: shown, never a traceback
         message = getattr(exc, "detail", None) or getattr(exc, "message", None) or "beräkningen kunde inte göras"
         return _page("berakna.html", 422, fel=[str(message)], **common)
+    from explain._chart import wage_chart_svg
+
     return _page(
         "berakna.html",
         forklaring=_embedded(result),
+        diagram=wage_chart_svg(result),
         ansokan_json=json.dumps(indata, ensure_ascii=False),
         belopp=result["forsorjningsstod"],
         **common,
@@ -226,7 +229,7 @@ async def calculate(request: Request, ctx: Context) -> Response:
 
 def _with_counterfactual(bundle: engine.RuleBundle, indata: dict[str, Any]) -> dict[str, Any]:
     result = compute_stored(bundle, indata)
-    result["kontrafaktiskt"] = engine.counterfactual(bundle, indata["ansokan"])
+    result["kontrafaktiskt"] = engine.counterfactual(bundle, indata["ansokan"], curve=True)
     return result
 
 
