@@ -22,6 +22,7 @@ from api._agency import AgencyFetcher
 from api._context import AppContext
 from api._errors import ORJSONResponse
 from api._middleware import Guard
+from api._openapi import describe, examples
 from api._rules import BundleProvider
 from api._settings import DEMO_NOTICE, Settings
 from api.routers import ansokningar, berakningar, beslut, drift, katalog, regelverk, sidor, statistik
@@ -96,6 +97,9 @@ def create_app(settings: Settings, *, decision_log: DecisionLog | None = None) -
     return app
 
 
+_EXAMPLE_DECISION = {"utfall": "beviljat", "belopp": 1460, "motivering": "Behovet täcks inte av inkomsterna."}
+
+
 def _patch_openapi(app: FastAPI) -> None:
     """Move the hand-declared body schemas' definitions into components (FastAPI cannot see them)."""
     original = app.openapi
@@ -111,6 +115,17 @@ def _patch_openapi(app: FastAPI) -> None:
         for path in schema.get("paths", {}).values():
             for op in path.values():
                 components.update(op.pop("x-defs", {}) or {})
+        describe(components)
+        bundled = examples()
+        for route in ("/v1/berakningar", "/v1/beslut"):
+            body = schema.get("paths", {}).get(route, {}).get("post", {}).get("requestBody", {})
+            media = body.get("content", {}).get("application/json")
+            if media is not None and bundled:
+                media["examples"] = (
+                    bundled
+                    if route == "/v1/berakningar"
+                    else {k: {**v, "value": {**v["value"], "beslut": _EXAMPLE_DECISION}} for k, v in bundled.items()}
+                )
         app.openapi_schema = schema
         return schema
 

@@ -227,3 +227,35 @@ def test_openapi_is_served(client: Any) -> None:
     assert "/v1/berakningar" in spec["paths"] and "Ansokan" in spec["components"]["schemas"]
     assert client.get("/docs").status_code == 200
     json.dumps(spec)
+
+
+def test_openapi_has_the_contracts_fields_examples_and_response_shapes(tmp_path: Path) -> None:
+    client, log = make_client(f"sqlite:///{tmp_path / 'b.sqlite3'}")
+    try:
+        doc = client.get("/openapi.json").json()
+    finally:
+        log.dispose()
+    schemas = doc["components"]["schemas"]
+    assert "sokande (exakt en)" in schemas["Person"]["properties"]["roll"]["description"]
+    assert "netto i hela kronor" in schemas["Inkomst"]["properties"]["belopp"]["description"]
+    post = doc["paths"]["/v1/berakningar"]["post"]
+    examples = post["requestBody"]["content"]["application/json"]["examples"]
+    assert "02-sambor-tva-barn-lon" in examples and examples["02-sambor-tva-barn-lon"]["value"]["ansokan"]["hushall"]
+    assert post["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Resultat"
+    }
+    decision = doc["paths"]["/v1/beslut"]["post"]
+    assert decision["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/Registrerat")
+    assert all(
+        "beslut" in e["value"] for e in decision["requestBody"]["content"]["application/json"]["examples"].values()
+    )
+
+
+def test_the_contracts_field_texts_are_in_the_docs() -> None:
+    from api._openapi import CONTRACT_FIELDS
+    from tests.conftest import ROOT
+
+    docs = (ROOT / "docs" / "kontrakt.rst").read_text("utf-8")
+    for fields in CONTRACT_FIELDS.values():
+        for name, text in fields.items():
+            assert f"``{name}``" in docs and text in docs, name

@@ -18,6 +18,7 @@ from api._auth import Principal, principal, require
 from api._bodies import BerakningBody, BerakningDoc, body_schema, read_json
 from api._context import Context
 from api._errors import HttpError, ORJSONResponse, problems, validation_error
+from api._openapi import Resultat
 from api._previous import attach_previous
 from beslutslogg.omprovning import compute_stored
 
@@ -28,6 +29,7 @@ router = APIRouter(tags=["beräkning"])
     "/v1/berakningar",
     summary="Beräkna en ansökan med spår och avvikelser",
     openapi_extra=body_schema(BerakningDoc, bare=True),
+    responses={200: {"model": Resultat, "description": "beräkningen med spår, avvikelser och kontrafaktiskt"}},
 )
 async def berakna(request: Request, ctx: Context, who: Annotated[Principal, Depends(principal)]) -> Response:
     require(who, "berakna")

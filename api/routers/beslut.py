@@ -22,6 +22,7 @@ from api._auth import AuthError, Principal, issue, principal, principal_or_link,
 from api._bodies import AterkravBody, AterkravDoc, BeslutBody, BeslutDoc, HinderBody, body_schema, read_json
 from api._context import AppContext, Context, client_address
 from api._errors import HttpError, ORJSONResponse, field_error, validation_error
+from api._openapi import Registrerat
 from api._previous import attach_previous
 from api._settings import KOMMUN
 from beslutslogg import Record
@@ -136,6 +137,7 @@ def lista(
 @router.post(
     "/v1/beslut",
     status_code=201,
+    responses={201: {"model": Registrerat, "description": "beslutet är registrerat; spara kvittot"}},
     summary="Registrera ett beslut (svaret har ett kvitto att spara utanför databasen)",
     openapi_extra=body_schema(BeslutDoc),
 )
