@@ -303,3 +303,56 @@ def test_the_page_refuses_a_forged_form(server: Server) -> None:
     assert forged.status_code == 403 and "Formuläret har gått ut" in forged.text
     wrong = httpx.post(f"{server.url}/sida/logga-in", data={"nyckel": "fel"})
     assert wrong.status_code == 401 and "okänd API-nyckel" in wrong.text
+
+
+def test_a_family_of_four_then_the_renewed_application_next_month(server: Server, browser: Any) -> None:
+    """The issue's walk-through: preview with verifications, what would change it and the chart; record;
+    next month from the pre-filled renewed application, where the changed rent is flagged."""
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{server.url}/sida/logga-in")
+    page.get_by_label("Token (JWT) eller API-nyckel").fill(auth("handlaggare")["Authorization"].split(" ", 1)[1])
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url("**/sida/berakna")
+    rows = [
+        ("anna", "Sökande", "1985-02-01", "198502011235"),
+        ("bo", "Medsökande", "1990-01-01", "199001012344"),
+        ("cia", "Barn", "2016-04-10", ""),
+        ("dan", "Barn", "2020-08-20", ""),
+    ]
+    page.get_by_label("Månad som söks").fill("2026-03")
+    for i, (pid, role, born, number) in enumerate(rows):
+        page.get_by_label(f"Person {i + 1}, id").fill(pid)
+        page.locator(f"select[name=p{i}_roll]").select_option(label=role)
+        page.locator(f"input[name=p{i}_fodd]").fill(born)
+        page.locator(f"input[name=p{i}_personnummer]").fill(number)
+    for j, (pid, amount) in enumerate((("anna", "8000"), ("bo", "5000"))):
+        page.get_by_label(f"Inkomst {j + 1}, person (id)").fill(pid)
+        page.locator(f"select[name=i{j}_typ]").select_option(label="Lön")
+        page.locator(f"input[name=i{j}_belopp]").fill(amount)
+    page.locator("select[name=c0_typ]").select_option(label="Boende")
+    page.locator("input[name=c0_belopp]").fill("9000")
+    page.get_by_role("button", name="Beräkna (inget registreras)").click()
+    page.wait_for_selector("#forhand-rubrik")
+    listed = page.inner_text("ul.underlag")
+    assert "Lönespecifikation" in listed and "Hyresavi" in listed and "Kontoutdrag" in listed
+    assert page.locator("ul.andras li").count() >= 2  # what would change it
+    assert page.locator("figure svg[role=img]").count() == 1
+    assert _axe(page) == []
+    page.get_by_label("Motivering").fill("Behovet täcks inte av lönerna.")
+    page.get_by_role("button", name="Registrera beslutet").click()
+    page.wait_for_load_state()
+    # next month: the renewed application
+    page.goto(f"{server.url}/sida/berakna")
+    page.get_by_label("Sökandens personnummer").fill("19850201-1235")
+    page.get_by_role("button", name="Fyll i från förra beslutet").click()
+    page.wait_for_selector("[role=status]")
+    assert page.get_by_label("Månad som söks").input_value() == "2026-04"
+    assert page.locator("input[name=c0_belopp]").input_value() == "9000"
+    assert page.get_by_label("Person 3, id").input_value() == "cia"
+    page.locator("input[name=c0_belopp]").fill("9900")
+    page.get_by_role("button", name="Beräkna (inget registreras)").click()
+    page.wait_for_selector("#forhand-rubrik")
+    assert "Boendekostnaden har ändrats sedan förra beslutet (BOENDEKOSTNAD_ANDRAD)" in page.inner_text("body")
+    assert _axe(page) == []
+    context.close()

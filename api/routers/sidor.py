@@ -25,6 +25,7 @@ import engine
 from api._agency import stored_input
 from api._auth import AuthError, Principal, authenticate, decode, issue, require
 from api._context import Context
+from api._previous import attach_previous
 from beslutslogg.omprovning import compute_stored
 from engine._input import COST_TYPE_SV, COST_TYPES, INCOME_TYPE_SV, INCOME_TYPES, ROLE_SV, ROLES
 from explain import render_html
@@ -206,10 +207,13 @@ async def calculate(request: Request, ctx: Context) -> Response:
     who, token = checked
     app, values = _application(form)
     common = {"titel": "Beräkna", "vem": who, "csrf": _csrf(request, token), "v": values, **_choices()}
+    previous = None
     try:
+        if _has_applicant_number(app):  # the household's previous decision, for the history controls
+            previous = await attach_previous(ctx, who, request, app)
         indata = await stored_input(ctx.agency, app, None, values["hamta_ssbtek"])
         bundle = ctx.rules.current()
-        result = await ctx.compute(lambda: _with_counterfactual(bundle, indata))
+        result, needed, shown = await ctx.compute(lambda: _computed(bundle, indata))
     except engine.InputError as exc:
         return _page("berakna.html", 422, fel=[str(p) for p in exc.problems], **common)
     except Exception as exc:  # an agency fetch the API reports as 4xx/5xx: shown, never a traceback
@@ -221,16 +225,98 @@ async def calculate(request: Request, ctx: Context) -> Response:
         "berakna.html",
         forklaring=_embedded(result),
         diagram=wage_chart_svg(result),
+        underlag=needed,
+        behovs_inte=shown,
+        foregaende=previous,
         ansokan_json=json.dumps(indata, ensure_ascii=False),
         belopp=result["forsorjningsstod"],
         **common,
     )
 
 
-def _with_counterfactual(bundle: engine.RuleBundle, indata: dict[str, Any]) -> dict[str, Any]:
-    result = compute_stored(bundle, indata)
+def _computed(
+    bundle: engine.RuleBundle, indata: dict[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The result with what would change it, and the verifications to hand in (as the e-service gets them)."""
+    from api.routers.ansokningar import _check
+
+    result, needed, shown = _check(bundle, indata)
     result["kontrafaktiskt"] = engine.counterfactual(bundle, indata["ansokan"], curve=True)
-    return result
+    return result, needed, shown
+
+
+def _has_applicant_number(app: dict[str, Any]) -> bool:
+    return any(p.get("roll") == "sokande" and p.get("personnummer") for p in app.get("hushall") or [])
+
+
+def _values_from(app: dict[str, Any]) -> dict[str, Any]:
+    """An application as the form's values (for a pre-filled renewed application)."""
+    values = _empty()
+    values["period"] = str(app.get("period", ""))
+    values["kommun"] = str(app.get("kommun", "") or "")
+    for i, p in enumerate((app.get("hushall") or [])[:PERSONS]):
+        values["personer"][i] = {
+            "id": p.get("id", ""),
+            "roll": p.get("roll", ""),
+            "fodd": p.get("fodd", ""),
+            "personnummer": p.get("personnummer", ""),
+            "boendeandel": p.get("boendeandel", ""),
+            "lunch": bool(p.get("lunch_utanfor_hemmet")),
+            "skolgang": bool(p.get("skolgang")),
+        }
+    for j, row in enumerate((app.get("inkomster") or [])[:INCOMES]):
+        values["inkomster"][j] = {
+            "person": row.get("person", ""),
+            "typ": row.get("typ", ""),
+            "belopp": row.get("belopp", ""),
+        }
+    for k, row in enumerate((app.get("kostnader") or [])[:COSTS]):
+        values["kostnader"][k] = {"typ": row.get("typ", ""), "belopp": row.get("belopp", "")}
+    return values
+
+
+@router.post("/sida/forifyll")
+async def renewed_page(request: Request, ctx: Context) -> Response:
+    """The renewed application: next month's form filled from the household's last decision."""
+    import hashlib as _hashlib
+
+    from api.routers.ansokningar import renewed
+    from engine._personnummer import normalise
+    from engine._personnummer import problem as personnummer_problem
+
+    form = await _form(request)
+    checked = _checked(request, form)
+    if isinstance(checked, Response):
+        return checked
+    who, token = checked
+    common = {"titel": "Beräkna", "vem": who, "csrf": _csrf(request, token), **_choices()}
+    number = form.get("personnummer", "").strip()
+    why = personnummer_problem(number) if number else "ange sökandens personnummer"
+    if why:
+        return _page("berakna.html", 422, v=_empty(), fel=[f"personnummer: {why}"], **common)
+    try:
+        require(who, "lasa_beslut")
+    except AuthError as exc:
+        return _page("berakna.html", 403, v=_empty(), fel=[exc.message], **common)
+    key = _hashlib.sha256((normalise(number) or "").encode("ascii")).hexdigest()
+    record = await run_in_threadpool(lambda: ctx.log.previous_decision(who.kommun, key, "9999-12"))
+    if record is None:
+        return _page(
+            "berakna.html", 404, v=_empty(), fel=["hushållet har inget registrerat beslut i din kommun"], **common
+        )
+    await run_in_threadpool(
+        lambda: ctx.log.log_access(
+            anvandare=who.anvandare,
+            roll=who.roll,
+            kommun=who.kommun,
+            beslut_id=record.id,
+            handling="forifyll",
+            detalj="förnyad ansökan på beräkningssidan",
+        )
+    )
+    previous = record.indata.get("ansokan") or {}
+    app, _ = renewed(previous, engine.Month.parse(str(previous["period"])) + 1)
+    return _page("berakna.html", v=_values_from(app), forifylld=record.id, **common)
 
 
 @router.post("/sida/beslut")
