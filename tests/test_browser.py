@@ -356,3 +356,15 @@ def test_a_family_of_four_then_the_renewed_application_next_month(server: Server
     assert "Boendekostnaden har ändrats sedan förra beslutet (BOENDEKOSTNAD_ANDRAD)" in page.inner_text("body")
     assert _axe(page) == []
     context.close()
+
+
+def test_the_applicant_explanation_from_the_decision_page(server: Server, browser: Any) -> None:
+    url, created = _decision(server)
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    page.goto(url)
+    page.get_by_role("link", name="Förklaringen för den sökande, på klarspråk").click()
+    page.wait_for_load_state()
+    assert page.title() == "Ditt försörjningsstöd för mars 2026"
+    assert page.inner_text(".stort").replace("\u00a0", " ") == "1 460 kr"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -27,7 +27,7 @@ from api._previous import attach_previous
 from api._settings import KOMMUN
 from beslutslogg import Record
 from beslutslogg.omprovning import BundleUnavailable, compute_stored, replay
-from explain import render_html
+from explain import render_applicant_html, render_html
 from statistik import check_codes, with_suggestion
 
 router = APIRouter(tags=["beslut"])
@@ -291,9 +291,19 @@ def lank(beslut_id: str, request: Request, ctx: Context, who: Who) -> dict[str, 
     summary="Förklaringen av beslutet som en utskriftsvänlig sida",
 )
 def forklaring(
-    beslut_id: str, request: Request, ctx: Context, who: Annotated[Principal, Depends(principal_or_link)]
+    beslut_id: str,
+    request: Request,
+    ctx: Context,
+    who: Annotated[Principal, Depends(principal_or_link)],
+    vy: Annotated[
+        Literal["handlaggare", "sokande"],
+        Query(description="handläggarens underlag eller förklaringen för den sökande"),
+    ] = "handlaggare",
 ) -> Response:
     record = open_decision(ctx, who, beslut_id, "forklaring", "lasa_beslut", request)
+    if vy == "sokande":
+        page = render_applicant_html(record.resultat)
+        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
     meta = {
         "id": record.id,
         "tidpunkt": record.tidpunkt,
@@ -302,6 +312,7 @@ def forklaring(
         "hash": record.hash,
         "beslut": record.beslut,
         "demo": ctx.settings.demo,
+        "sokande_url": str(request.url.include_query_params(vy="sokande")),
     }
     return HTMLResponse(render_html(record.resultat, meta), headers={"Cache-Control": "no-store"})
 
