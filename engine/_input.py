@@ -125,6 +125,8 @@ def _to_share(v: Any) -> Any:
         d = Decimal(str(v))
     except InvalidOperation:
         raise ValueError("ska vara ett tal större än 0 och högst 1") from None
+    if not d.is_finite():
+        raise ValueError("ska vara ett tal större än 0 och högst 1")
     if not (Decimal(0) < d <= Decimal(1)):
         raise ValueError(f"{v} ligger inte i intervallet 0 < andel ≤ 1")
     return d

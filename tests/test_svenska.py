@@ -131,3 +131,15 @@ def test_deviations_have_swedish_headings_and_agencies_spelled_out(bundle: Any) 
     text = render_text(result)
     assert f"{dev['rubrik']} (EJ_DEKLARERAD_INKOMST)" in text and "källa: Försäkringskassan" in text
     assert "källa: Försäkringskassan" in render_html(result)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_a_share_that_is_not_a_number_is_refused_naming_the_field(bundle: Any, value: float) -> None:
+    """Found by hand through the calculation page, whose form hands the engine Python floats."""
+    import engine
+
+    child = {"id": "b", "roll": "barn", "fodd": "2020-01-01", "boendeandel": value}
+    app = {"period": "2026-03", "hushall": [{"id": "s", "roll": "sokande", "fodd": "1990-01-01"}, child]}
+    with pytest.raises(engine.InputError) as exc:
+        bundle.calculate(app)
+    assert exc.value.problems[0].field == "hushall[1].boendeandel"
