@@ -359,7 +359,7 @@ def test_a_family_of_four_then_the_renewed_application_next_month(server: Server
 
 
 def test_the_applicant_explanation_from_the_decision_page(server: Server, browser: Any) -> None:
-    url, created = _decision(server)
+    url, _ = _decision(server)
     page = browser.new_page(viewport={"width": 360, "height": 740})
     page.goto(url)
     page.get_by_role("link", name="Förklaringen för den sökande, på klarspråk").click()
