@@ -511,3 +511,45 @@ def test_an_empty_log_has_no_head_to_anchor(log: DecisionLog, db_url: str, capsy
     assert "tom" in capsys.readouterr().err
     assert main(["revision", "nyckel"]) == 0
     assert len(capsys.readouterr().out.strip()) >= 32
+
+
+def test_a_log_of_the_previous_release_upgrades_in_place_and_still_verifies(db_url: str) -> None:  # noqa: F811
+    """Written at schema 0004 (the previous release), upgraded to today's head (0005, supplements): every
+    decision still verifies and replays identically, and supplements can be appended afterwards."""
+    from alembic import command
+    from alembic.config import Config
+
+    from beslutslogg._store import MIGRATIONS
+    from beslutslogg.omprovning import replay
+
+    old = DecisionLog(db_url, KEYRING)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with old.writer.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0004")
+    written = fill(old, 3)
+    old.log_access(anvandare="rita", roll="revisor", kommun="0180", beslut_id=written[0].id, handling="lasa")
+    assert old.schema_revision() == "0004"
+    old.dispose()
+    log = DecisionLog(db_url, KEYRING)
+    log.migrate()
+    assert log.schema_revision() == "0005"
+    v = log.verify()
+    assert (v.problem, v.beslut) == ([], 3)
+    for rec in written:
+        again = log.get(rec.id)
+        assert again is not None and replay(again, BUNDLE, BUNDLE)["identisk"] is True
+    log.append_supplement(
+        beslut_id=written[0].id,
+        kommun="0180",
+        anvandare="anna",
+        roll="handlaggare",
+        typ="forsorjningshinder",
+        data={"forsorjningshinder": {"s": "113"}},
+    )
+    assert log.supplements([written[0].id], "forsorjningshinder")[written[0].id]["innehall"] == {
+        "forsorjningshinder": {"s": "113"}
+    }
+    assert log.verify().problem == []
+    log.dispose()
