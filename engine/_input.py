@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -363,9 +364,24 @@ def _code(text: str) -> str:
     return folded if folded.isascii() else text
 
 
-def with_swedish_spellings(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of the application with Swedish spellings of field names and codes read as the contract's,
-    and ``fodd`` taken from a valid personnummer where it is missing."""
+_NEEDS_READING = re.compile(rb'"(?:roll|typ|skal|skalighetsbedomning)":"[^"]*[^a-z0-9_"]|"personnummer"')
+
+
+def _already_folded(data: Mapping[str, Any]) -> bool:
+    """True when nothing is to be read otherwise: every field name and code is the contract's spelling
+    and no personnummer may give a missing ``fodd`` (checked on the JSON text, in C, not node by node)."""
+    try:
+        raw = orjson.dumps(data)
+    except TypeError:
+        return False
+    return raw.isascii() and _NEEDS_READING.search(raw) is None
+
+
+def with_swedish_spellings(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The application with Swedish spellings of field names and codes read as the contract's, and
+    ``fodd`` taken from a valid personnummer where it is missing (a copy; the caller's is never changed)."""
+    if _already_folded(data):
+        return data
 
     def walk(value: Any, depth: int) -> Any:
         if depth > _MAX_FOLD_DEPTH:

@@ -122,7 +122,7 @@ async def kontroll(request: Request, ctx: Context, who: Who) -> Response:
         answer["fel"] = [{"falt": p.field, "meddelande": p.message} for p in exc.problems]
         answer["meddelande"] = f"Ansökan har {len(exc.problems)} fel som behöver rättas innan den kan skickas."
         return ORJSONResponse(answer)
-    ansokan = with_swedish_spellings(body.ansokan)
+    ansokan = dict(with_swedish_spellings(body.ansokan))
     if body.foregaende_fran_beslutsloggen:
         await attach_previous(ctx, who, request, ansokan)
     indata = await stored_input(ctx.agency, ansokan, body.ssbtek, body.hamta_ssbtek)

@@ -11,7 +11,8 @@ tested against.
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, cast
@@ -172,6 +173,33 @@ def holds(cond: Cond, fact: Mapping[str, Any]) -> bool:
     if cond.op == ">":
         return bool(v > cond.value)
     return bool(v >= cond.value)
+
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def compiled(cond: Cond) -> Callable[[Mapping[str, Any]], bool]:
+    """:func:`holds` as a closure made once (for conditions evaluated for every application)."""
+    if isinstance(cond, All):
+        parts = [compiled(p) for p in cond.parts]
+        return lambda fact: all(p(fact) for p in parts)
+    if isinstance(cond, Any_):
+        parts = [compiled(p) for p in cond.parts]
+        return lambda fact: any(p(fact) for p in parts)
+    attr, op, value = cond.attr, _OPS[cond.op], cond.value
+
+    def test(fact: Mapping[str, Any]) -> bool:
+        v = fact.get(attr)
+        return v is not None and bool(op(v, value))
+
+    return test
 
 
 def attributes(cond: Cond) -> set[str]:

@@ -10,8 +10,8 @@ caseworker chooses the code, in the decision.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
 from typing import Any
@@ -20,7 +20,7 @@ from engine import _template
 from engine._expression import FormulaError
 from engine._input import INCOME_TYPES, Facts
 from engine._template_text import text as _text
-from engine.kontroll._condition import AttrType, Cond, attributes, holds, parse_condition
+from engine.kontroll._condition import AttrType, Cond, attributes, compiled, parse_condition
 from engine.statistik._model import Code, CodeFile, CodeList, SuggestionFile
 
 STATISTIK_DIR = "regelverk/statistik/"
@@ -47,6 +47,9 @@ ATTRIBUTES: dict[str, AttrType] = {
 }
 
 
+_SHOWN = tuple(sorted(k for k in ATTRIBUTES if k not in ("person", "roll")))
+
+
 @dataclass
 class CompiledSuggestion:
     id: str
@@ -56,6 +59,10 @@ class CompiledSuggestion:
     condition: Cond
     reads: tuple[str, ...]
     reason: _template.Renderer
+    test: Callable[[Mapping[str, Any]], bool] = field(default=lambda fact: False)
+
+    def __post_init__(self) -> None:
+        self.test = compiled(self.condition)
 
 
 @dataclass
@@ -66,6 +73,18 @@ class StatistikSet:
     source: str
     no_assessment: str
     params: dict[str, Any]
+    _by_day: dict[date, tuple[dict[str, Code], list[CompiledSuggestion]]] = field(default_factory=dict)
+
+    def _on_day(self, day: date) -> tuple[dict[str, Code], list[CompiledSuggestion]]:
+        """The codes and the rules in force on ``day`` (cached: a month's applications share them)."""
+        found = self._by_day.get(day)
+        if found is None:
+            codes = self.codes_on(day)
+            rules = [r for r in self.rules if r.start <= day and (r.end is None or day <= r.end) and r.kod in codes]
+            if len(self._by_day) > 1024:
+                self._by_day.clear()
+            found = self._by_day[day] = (codes, rules)
+        return found
 
     def list_on(self, day: date) -> CodeList | None:
         return _on(self.lists, day)
@@ -82,19 +101,17 @@ class StatistikSet:
         self, app: Facts, values: Mapping[str, int], control_facts: Sequence[Mapping[str, Any]] = ()
     ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
         """A suggested code per adult, and a trace entry for each saying why."""
-        day = app.period.first_day
-        codes = self.codes_on(day)
-        rules = [r for r in self.rules if r.start <= day and (r.end is None or day <= r.end)]
+        codes, rules = self._on_day(app.period.first_day)
         out: dict[str, dict[str, Any]] = {}
         trace: list[dict[str, Any]] = []
         if not codes:
             return out, trace
         for fact in adult_facts(app, values, control_facts):
             pid = fact["person"]
-            hit = next((r for r in rules if r.kod in codes and holds(r.condition, fact)), None)
+            hit = next((r for r in rules if r.test(fact)), None)
             if hit is None:
                 entry = {"kod": None, "text": NO_ASSESSMENT, "regel": None, "skal": self.no_assessment}
-                reads = {k: fact[k] for k in sorted(ATTRIBUTES) if k not in ("person", "roll") and fact[k]}
+                reads = {k: fact[k] for k in _SHOWN if fact[k]}
             else:
                 reason = hit.reason(_lookup(fact, self.params), _text)
                 entry = {"kod": hit.kod, "text": codes[hit.kod].text, "regel": hit.id, "skal": reason}
