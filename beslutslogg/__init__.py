@@ -19,7 +19,7 @@ from beslutslogg._export import Export, ExportError, export
 from beslutslogg._keys import MIN_KEY_BYTES, Keyring, LogKeyError, new_secret, secret_file
 from beslutslogg._model import Head, Page, Receipt, Record, Summary, Verification
 from beslutslogg._previous import previous_calculation
-from beslutslogg._store import DecisionLog, grant, household_key
+from beslutslogg._store import DecisionLog, applicant_key, grant, household_key
 from beslutslogg._url import LogBusy, normalise_url, shown_url
 from beslutslogg._verify import bundle_problem
 
@@ -40,6 +40,7 @@ __all__ = [
     "Record",
     "Summary",
     "Verification",
+    "applicant_key",
     "bundle_problem",
     "canonical",
     "export",

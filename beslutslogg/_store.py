@@ -602,14 +602,19 @@ def household_key(ansokan: Any) -> str | None:
     if not isinstance(ansokan, Mapping):
         return None
     from engine._input import with_swedish_spellings
-    from engine._personnummer import normalise
 
     for person in with_swedish_spellings(ansokan).get("hushall") or []:
         if isinstance(person, Mapping) and person.get("roll") == "sokande" and person.get("personnummer"):
-            text = str(person["personnummer"])
-            digits = normalise(text) or "".join(c for c in text if c.isdigit())  # every form: the same household
-            return hashlib.sha256(digits.encode("ascii")).hexdigest() if digits else None
+            return applicant_key(str(person["personnummer"]))
     return None
+
+
+def applicant_key(personnummer: str) -> str | None:
+    """The household key of an applicant's personnummer in any written form (the same household whatever form)."""
+    from engine._personnummer import normalise
+
+    digits = normalise(personnummer) or "".join(c for c in personnummer if c.isdigit())
+    return hashlib.sha256(digits.encode("ascii")).hexdigest() if digits else None
 
 
 def grant(conn: Connection, role: str) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import engine
+from engine._personnummer import kon
 from statistik._codes import check_codes
 from statistik._layout import HOUSEHOLD_FIELDS, LAYOUT, PERSON_FIELDS
 
@@ -164,8 +165,7 @@ def household_type(app: Mapping[str, Any], month: str) -> str:
     pnr = str(applicant.get("personnummer") or "") if applicant else ""
     if len(pnr) != 12 or not pnr.isdigit():
         return "9"
-    man = int(pnr[10]) % 2 == 1
-    if man:
+    if kon(pnr) == "man":
         return "4" if children else "3"
     return "6" if children else "5"
 

@@ -12,7 +12,6 @@ co-applicant has signed.
 from __future__ import annotations
 
 import copy
-import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -24,11 +23,11 @@ import engine
 from api._agency import stored_input
 from api._auth import Principal, principal, require
 from api._bodies import _Common, body_schema, read_json
-from api._context import Context, client_address
+from api._context import AppContext, Context, client_address
 from api._errors import HttpError, ORJSONResponse, field_error, validation_error
 from api._previous import attach_previous
+from beslutslogg import Record, applicant_key
 from engine._input import with_swedish_spellings
-from engine._personnummer import normalise
 from engine._personnummer import problem as personnummer_problem
 
 router = APIRouter(tags=["ansökningar"])
@@ -49,15 +48,28 @@ class ForifyllBody(BaseModel):
     openapi_extra=body_schema(ForifyllBody),
 )
 async def forifyll(request: Request, ctx: Context, who: Who) -> Response:
-    require(who, "lasa_beslut")
     try:
         body = ForifyllBody.model_validate(await read_json(request))
     except ValidationError as exc:
         raise validation_error(exc) from None
-    why = personnummer_problem(body.personnummer)
+    record = await last_decision(ctx, who, request, body.personnummer, "förnyad ansökan ifylld från beslutet")
+    previous = record.indata.get("ansokan") or {}
+    month = engine.Month.parse(body.period) if body.period else engine.Month.parse(str(previous["period"])) + 1
+    if month <= engine.Month.parse(str(previous["period"])):
+        raise field_error("period", f"ska vara en månad efter beslutets ({previous['period']})")
+    app, confirm = renewed(previous, month)
+    return ORJSONResponse({"ansokan": app, "att_bekrafta": confirm, "fran_beslut": record.id})
+
+
+async def last_decision(ctx: AppContext, who: Principal, request: Request, personnummer: str, detalj: str) -> Record:
+    """The household's newest decision in the caller's kommun, by the applicant's personnummer; the read logged.
+
+    Raises AuthError (no right to read decisions), HttpError 422 (not a personnummer) or 404 (no decision)."""
+    require(who, "lasa_beslut")
+    why = personnummer_problem(personnummer) if personnummer else "ange sökandens personnummer"
     if why:
         raise field_error("personnummer", why)
-    key = hashlib.sha256((normalise(body.personnummer) or "").encode("ascii")).hexdigest()
+    key = applicant_key(personnummer) or ""
     record = await run_in_threadpool(lambda: ctx.log.previous_decision(who.kommun, key, "9999-12"))
     if record is None:
         raise HttpError(404, {"fel": "hushållet har inget registrerat beslut i din kommun"})
@@ -70,15 +82,10 @@ async def forifyll(request: Request, ctx: Context, who: Who) -> Response:
             beslut_id=record.id,
             handling="forifyll",
             adress=address,
-            detalj="förnyad ansökan ifylld från beslutet",
+            detalj=detalj,
         )
     )
-    previous = record.indata.get("ansokan") or {}
-    month = engine.Month.parse(body.period) if body.period else engine.Month.parse(str(previous["period"])) + 1
-    if month <= engine.Month.parse(str(previous["period"])):
-        raise field_error("period", f"ska vara en månad efter beslutets ({previous['period']})")
-    app, confirm = renewed(previous, month)
-    return ORJSONResponse({"ansokan": app, "att_bekrafta": confirm, "fran_beslut": record.id})
+    return record
 
 
 def renewed(previous: dict[str, Any], month: engine.Month) -> tuple[dict[str, Any], list[str]]:
@@ -150,6 +157,9 @@ async def kontroll(request: Request, ctx: Context, who: Who) -> Response:
     return ORJSONResponse(answer)
 
 
+_UNDERLAG: dict[str, Any] = {}
+
+
 def _check(bundle: Any, indata: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     """The application computed, and its verifications from ``regelverk/underlag/``."""
     import underlag
@@ -160,10 +170,14 @@ def _check(bundle: Any, indata: dict[str, Any]) -> tuple[dict[str, Any], list[di
     agency = agency_data(indata) or {}
     values = {k: int(result[k]) for k in bundle.manifest.utdata}
     known = bundle.controls.facts(facts, agency, values) if agency and bundle.controls else []
-    try:
-        rules = underlag.load_rules(bundle.files)
-    except engine.RuleFileError:
-        raise HttpError(409, {"fel": "regelverket i kraft saknar giltiga regler för underlag"}) from None
+    rules = _UNDERLAG.get(bundle.hash)
+    if rules is None:  # read once per rule version, not on every request
+        try:
+            rules = underlag.load_rules(bundle.files)
+        except engine.RuleFileError:
+            raise HttpError(409, {"fel": "regelverket i kraft saknar giltiga regler för underlag"}) from None
+        _UNDERLAG.clear()
+        _UNDERLAG[bundle.hash] = rules
     needed, shown = underlag.verifications(
         rules, indata["ansokan"], result, known, bundle.manifest.forfattningar, facts.period.first_day
     )

@@ -278,11 +278,8 @@ def _values_from(app: dict[str, Any]) -> dict[str, Any]:
 @router.post("/sida/forifyll")
 async def renewed_page(request: Request, ctx: Context) -> Response:
     """The renewed application: next month's form filled from the household's last decision."""
-    import hashlib as _hashlib
-
-    from api.routers.ansokningar import renewed
-    from engine._personnummer import normalise
-    from engine._personnummer import problem as personnummer_problem
+    from api._errors import HttpError
+    from api.routers.ansokningar import last_decision, renewed
 
     form = await _form(request)
     checked = _checked(request, form)
@@ -290,30 +287,15 @@ async def renewed_page(request: Request, ctx: Context) -> Response:
         return checked
     who, token = checked
     common = {"titel": "Beräkna", "vem": who, "csrf": _csrf(request, token), **_choices()}
-    number = form.get("personnummer", "").strip()
-    why = personnummer_problem(number) if number else "ange sökandens personnummer"
-    if why:
-        return _page("berakna.html", 422, v=_empty(), fel=[f"personnummer: {why}"], **common)
+    number = form.get("personnummer", "").strip()[:20]
     try:
-        require(who, "lasa_beslut")
+        record = await last_decision(ctx, who, request, number, "förnyad ansökan på beräkningssidan")
     except AuthError as exc:
-        return _page("berakna.html", 403, v=_empty(), fel=[exc.message], **common)
-    key = _hashlib.sha256((normalise(number) or "").encode("ascii")).hexdigest()
-    record = await run_in_threadpool(lambda: ctx.log.previous_decision(who.kommun, key, "9999-12"))
-    if record is None:
-        return _page(
-            "berakna.html", 404, v=_empty(), fel=["hushållet har inget registrerat beslut i din kommun"], **common
-        )
-    await run_in_threadpool(
-        lambda: ctx.log.log_access(
-            anvandare=who.anvandare,
-            roll=who.roll,
-            kommun=who.kommun,
-            beslut_id=record.id,
-            handling="forifyll",
-            detalj="förnyad ansökan på beräkningssidan",
-        )
-    )
+        return _page("berakna.html", exc.status, v=_empty(), fel=[exc.message], **common)
+    except HttpError as exc:
+        fel = exc.body["fel"]
+        lines = [f"{f['falt']}: {f['meddelande']}" for f in fel] if isinstance(fel, list) else [str(fel)]
+        return _page("berakna.html", exc.status, v=_empty(), fel=lines, **common)
     previous = record.indata.get("ansokan") or {}
     app, _ = renewed(previous, engine.Month.parse(str(previous["period"])) + 1)
     return _page("berakna.html", v=_values_from(app), forifylld=record.id, **common)
