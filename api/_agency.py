@@ -10,6 +10,7 @@ come in time gets ``UPPGIFT_SAKNAS`` for every source, never a zero.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import threading
 import time
@@ -17,6 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import engine
+from api import _metrics
 from api._errors import HttpError, busy, field_error
 from api._settings import Settings
 
@@ -83,6 +85,7 @@ class AgencyFetcher:
         deadline = time.monotonic() + self.settings.ssbtek_deadline
         futures: dict[str, Future[bytes]] = {}
         assert self._pool is not None
+        people = {p.id: p.personnummer for p in wanted}
         for p in wanted:
             f = self._pool.submit(source.fetch_raw, p.personnummer, facts.period, deadline=deadline)
             f.add_done_callback(self._release)  # the slot is free when the thread is, not before
@@ -91,15 +94,27 @@ class AgencyFetcher:
             try:
                 raw = await asyncio.wait_for(asyncio.wrap_future(f), max(0.0, deadline - time.monotonic()) + 0.5)
             except TimeoutError:
+                _metrics.ssbtek_failed("tidsgrans")
                 failures[pid] = {
                     "felkod": "TRANSPORT",
                     "meddelande": f"SSBTEK svarade inte inom {self.settings.ssbtek_deadline:g} s",
                 }
             except TransportFailure as exc:  # no answer: UPPGIFT_SAKNAS for every source, never zero
+                _metrics.ssbtek_failed("transportfel")
                 failures[pid] = {"felkod": "TRANSPORT", "meddelande": str(exc)}
             else:
                 answers[pid] = raw.decode("utf-8", errors="replace")
+                _count_sources(raw, pid, people[pid])
         return answers, failures
+
+
+def _count_sources(raw: bytes, person: str, personnummer: str | None) -> None:
+    """Each source's outcome in one answer, for the metrics (read as the engine will read it)."""
+    from ssbtek import parse_response
+
+    with contextlib.suppress(Exception):  # counting never fails a request; the engine reads it again
+        read = parse_response(raw, person, personnummer)
+        _metrics.ssbtek_answered({k: read.source(k).status for k in engine.SOURCES})
 
 
 async def stored_input(

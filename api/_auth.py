@@ -1,4 +1,5 @@
-"""Who may do what: bearer tokens (JWT, HS256) or API keys; the kommun comes from the token.
+"""Who may do what: the kommun's OpenID Connect tokens, ekbist's own (HS256) or API keys; the kommun
+comes from the token.
 
 handlaggare: compute, record decisions, list, read, replay their own kommun's decisions.
 revisor: list, read and replay every kommun's decisions and read who read them; writes nothing.
@@ -7,7 +8,9 @@ A link token (claims ``beslut`` and ``jti``) opens one decision's explanation pa
 
 Every token must carry a user (``sub``), a role, a four-digit ``kommun``, ``iat`` and ``exp``, and
 may live at most the configured maximum (12 hours by default): a ten-year token is refused even
-when its signature is good. The security schemes are FastAPI's own, so OpenAPI describes them.
+when its signature is good. A token signed RS256/ES256 goes to the configured issuer's checks
+(:mod:`api._oidc`) and to nothing else; an HS256 token is checked with ekbist's own key only, so
+neither kind can pass for the other. The security schemes are FastAPI's own, so OpenAPI describes them.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import jwt
 from fastapi import Request, Security
 from fastapi.security import APIKeyHeader, APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 
+from api import _logging
+from api._oidc import OidcError, OidcVerifier
 from api._settings import KOMMUN, ROLES, Settings
 
 ALGORITHM = "HS256"
@@ -50,7 +55,9 @@ ACTION_SV = {
     "statistik": "ta fram statistik",
 }
 
-bearer = HTTPBearer(auto_error=False, description="JWT (HS256) från ekbist token eller kommunens utfärdare")
+bearer = HTTPBearer(
+    auto_error=False, description="JWT: kommunens utfärdare (OpenID Connect, RS256/ES256) eller ekbist token (HS256)"
+)
 api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="API-nyckel för maskinklienter")
 link_param = APIKeyQuery(name="lank", auto_error=False, description="länktoken för en förklaringssida")
 
@@ -170,17 +177,33 @@ ApiKeyValue = Annotated[str | None, Security(api_key)]
 LinkValue = Annotated[str | None, Security(link_param)]
 
 
+async def authenticate_request(
+    request: Request, authorization: str | None, key: str | None, link: str | None = None
+) -> Principal:
+    """As :func:`authenticate`, with the kommun's issuer for its tokens; notes who is asking for the log."""
+    settings: Settings = request.app.state.settings
+    oidc: OidcVerifier | None = getattr(request.app.state, "oidc", None)
+    if authorization and not key and oidc is not None and oidc.claims_token(authorization):
+        try:
+            who = await oidc.verify(authorization)
+        except OidcError as exc:
+            raise AuthError(exc.status, exc.message) from None
+        p = Principal(who.anvandare, who.roll, who.kommun)
+    else:
+        p = authenticate(settings, authorization, key, link)
+    _logging.note_user(p.anvandare, p.roll, p.kommun)
+    return p
+
+
 async def principal(request: Request, creds: Bearer, key: ApiKeyValue) -> Principal:
     """The caller, from a bearer token or an API key (FastAPI dependency; async because FastAPI runs a
     plain ``def`` dependency in a worker thread, a hop that cost more than checking the token)."""
-    settings: Settings = request.app.state.settings
-    return authenticate(settings, creds.credentials if creds else None, key)
+    return await authenticate_request(request, creds.credentials if creds else None, key)
 
 
 async def principal_or_link(request: Request, creds: Bearer, key: ApiKeyValue, lank: LinkValue) -> Principal:
     """As :func:`principal`, or a link token in ``?lank=`` (the explanation page only)."""
-    settings: Settings = request.app.state.settings
-    return authenticate(settings, creds.credentials if creds else None, key, lank)
+    return await authenticate_request(request, creds.credentials if creds else None, key, lank)
 
 
 def require(p: Principal, action: str) -> None:

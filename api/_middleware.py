@@ -1,10 +1,13 @@
-"""One ASGI layer in front of every request: bounded bodies, security headers, one log line.
+"""One ASGI layer in front of every request: bounded bodies, security headers, a request id, one log
+line and the request's metrics.
 
 The body is read into memory up to the configured limit before the app sees it; a larger one,
 chunked or not, is answered 413 at once and the connection closed, so no handler ever holds an
 unbounded body and no half-read body poisons the next request on a keep-alive connection.
 Every response carries ``nosniff``, ``Cache-Control: no-store`` (they hold personal data),
 ``X-Frame-Options: DENY`` and no referrer; HTML pages a Content-Security-Policy without any script.
+The request id (the caller's ``X-Request-ID`` when it is a sane one, otherwise a new one) is sent
+back in ``X-Request-ID`` and is on every log line written while the request runs.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import time
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api import _logging, _metrics
 
 log = logging.getLogger("ekbist.api")
 
@@ -40,6 +45,8 @@ class Guard:
             return
         start = time.perf_counter()
         status = 0
+        given = next((v for k, v in scope.get("headers", []) if k == b"x-request-id"), b"")
+        info, reset = _logging.begin(given.decode("latin-1"))
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -48,6 +55,7 @@ class Guard:
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
                 extra = [h for h in _BASE_HEADERS if h[0] not in names] + self.demo
+                extra.append((b"x-request-id", info.id.encode("ascii")))
                 if b"cache-control" not in names:
                     extra.append((b"cache-control", b"no-store"))
                 ctype = next((v for k, v in headers if k.lower() == b"content-type"), b"")
@@ -72,10 +80,19 @@ class Guard:
 
             await self.app(scope, replay, send_with_headers)
         finally:
-            # Path only: no query strings (link tokens) and no bodies (personal data) reach the log.
+            elapsed = time.perf_counter() - start
+            route = getattr(scope.get("route"), "path", None)
+            # The route's template, not the path: no query strings (link tokens), no ids, no bodies.
             log.info(
-                "%s %s %s %.1f ms", scope.get("method"), scope.get("path"), status, (time.perf_counter() - start) * 1000
+                "%s %s %s %.1f ms",
+                scope.get("method"),
+                route or _metrics.UNKNOWN_ROUTE,
+                status,
+                elapsed * 1000,
+                extra={"metod": scope.get("method"), "vag": route, "status": status, "ms": round(elapsed * 1000, 1)},
             )
+            _metrics.request_done(route, str(scope.get("method")), status, elapsed)
+            _logging.end(reset)
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
         """The whole body, or None when it is over the limit (reading stops there)."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 import engine
+from api import _metrics
 from beslutslogg import DecisionLog, LogBusy, LogKeyError
 from beslutslogg.omprovning import BundleUnavailable, stored_bundle
 
@@ -91,6 +92,7 @@ class BundleProvider:
                 "gäller (kör ekbist validera)"
             )
             log.error("%s", self.error)
+            _metrics.rules_loaded(ok=False)
             return
         try:
             other = self.log.version_conflict(bundle)
@@ -102,7 +104,9 @@ class BundleProvider:
                 f"({other}); ändrade regler behöver en ny version, så de har inte satts i kraft"
             )
             log.error("%s", self.error)
+            _metrics.rules_loaded(ok=False)
             return
+        _metrics.rules_loaded(ok=True)
         self.error = None
         self._local = bundle
         self._stored[bundle.hash] = bundle

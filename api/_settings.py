@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from api._oidc import OidcConfig
 from beslutslogg import MIN_KEY_BYTES, Keyring, LogKeyError, secret_file
 
 DATA_DIR = Path(os.environ.get("EKBIST_DATADIR", ".ekbist"))
@@ -44,6 +45,8 @@ class Settings:
     link_minutes: float = 15.0
     ssbtek_parallel: int = 8
     ssbtek_deadline: float = 20.0
+    oidc: OidcConfig | None = None
+    metrics_key: str | None = None
 
     @classmethod
     def from_env(
@@ -82,6 +85,10 @@ class Settings:
         public = env.get("EKBIST_PUBLIK_URL") or None
         if public and not re.match(r"^https?://[^/\s]+(/\S*)?$", public):
             problems.append("EKBIST_PUBLIK_URL ska vara en adress som https://ekbist.kommun.se")
+        oidc = OidcConfig.from_env(env, problems)
+        metrics_key = env.get("EKBIST_METRIK_NYCKEL") or None
+        if metrics_key and len(metrics_key.encode("utf-8")) < MIN_KEY_BYTES:
+            problems.append(f"EKBIST_METRIK_NYCKEL är kortare än {MIN_KEY_BYTES} byte")
         numbers = {}
         for name, default, low, high in (
             ("EKBIST_MAX_BODY", 1_000_000, 1_000, 50_000_000),
@@ -114,6 +121,8 @@ class Settings:
             token_max_hours=numbers["EKBIST_TOKEN_MAX_TIMMAR"],
             ssbtek_parallel=int(numbers["EKBIST_SSBTEK_SAMTIDIGA"]),
             ssbtek_deadline=numbers["EKBIST_SSBTEK_TIDSGRANS"],
+            oidc=oidc,
+            metrics_key=metrics_key,
         )
 
 

@@ -17,11 +17,12 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api import _errors
+from api import _errors, _metrics
 from api._agency import AgencyFetcher
 from api._context import AppContext
 from api._errors import ORJSONResponse
 from api._middleware import Guard
+from api._oidc import OidcVerifier
 from api._openapi import describe, examples
 from api._rules import BundleProvider
 from api._settings import DEMO_NOTICE, Settings
@@ -70,10 +71,15 @@ def create_app(settings: Settings, *, decision_log: DecisionLog | None = None) -
     if settings.demo:
         description = "DEMOLÄGE: nycklarna ligger i .ekbist/; inga riktiga personuppgifter. " + description
 
+    oidc = OidcVerifier(settings.oidc, max_hours=settings.token_max_hours) if settings.oidc else None
+    dlog.on_commit = _metrics.log_written
+
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         ctx.close()
+        if oidc is not None:
+            oidc.close()
 
     app = FastAPI(
         title="ekbist",
@@ -89,6 +95,7 @@ def create_app(settings: Settings, *, decision_log: DecisionLog | None = None) -
     app.state.settings = settings
     app.state.log = dlog
     app.state.rules = ctx.rules
+    app.state.oidc = oidc
     _errors.install(app)
     for module in (drift, berakningar, regelverk, katalog, beslut, statistik, ansokningar, sidor):
         app.include_router(module.router)

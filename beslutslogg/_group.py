@@ -13,6 +13,7 @@ for, so a client is never told "busy" about a decision that was in fact recorded
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Callable
@@ -28,13 +29,20 @@ from beslutslogg._url import LOCK_TIMEOUT_S, LogBusy
 T = TypeVar("T")
 Work = Callable[[Connection, Head], tuple[Any, Head]]
 BATCH = 64
+LINKS = "ekbist_kedjelankar"  # Connection.info key: the link types a batch has written so far
 _STOP = object()
 
 
 class GroupCommit:
-    def __init__(self, engine: Engine, begin_chain: Callable[[Connection], Head]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        begin_chain: Callable[[Connection], Head],
+        committed: Callable[[list[str]], None] | None = None,
+    ) -> None:
         self._engine = engine
         self._begin_chain = begin_chain
+        self._committed = committed  # told the link types of each commit, after it (metrics)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -84,30 +92,51 @@ class GroupCommit:
     def _write(self, batch: list[tuple[Work, Future[Any]]]) -> None:
         done: list[tuple[Future[Any], Any, BaseException | None]] = []
         started: list[Future[Any]] = []
+        links: list[str] = []
         try:
             with self._engine.begin() as conn:
-                head = self._begin_chain(conn)  # the chain's lock, once for the batch
-                for work, fut in batch:
-                    if not fut.set_running_or_notify_cancel():
-                        continue  # its caller gave up while the lock was taken: never written
-                    started.append(fut)
-                    savepoint = conn.begin_nested()
-                    try:
-                        value, new_head = work(conn, head)
-                        savepoint.commit()
-                    except Exception as exc:  # this write alone is undone
-                        savepoint.rollback()
-                        done.append((fut, None, exc))
-                        continue
-                    head = new_head
-                    done.append((fut, value, None))
+                conn.info[LINKS] = links
+                try:
+                    self._apply(conn, batch, started, done, links)
+                finally:
+                    del conn.info[LINKS]
         except Exception as exc:  # the lock, a statement or the commit failed: nothing of the batch is written
             for _, fut in batch:
                 if fut in started or fut.set_running_or_notify_cancel():
                     fut.set_exception(exc)
             return
+        if self._committed is not None and links:
+            with contextlib.suppress(Exception):  # counting must never fail a write that is on disk
+                self._committed(links)
         for fut, value, error in done:  # answered only now, after the commit
             if error is not None:
                 fut.set_exception(error)
             else:
                 fut.set_result(value)
+
+    def _apply(
+        self,
+        conn: Connection,
+        batch: list[tuple[Work, Future[Any]]],
+        started: list[Future[Any]],
+        done: list[tuple[Future[Any], Any, BaseException | None]],
+        links: list[str],
+    ) -> None:
+        """Each write of the batch in its own savepoint, under the chain's lock taken once."""
+        head = self._begin_chain(conn)
+        for work, fut in batch:
+            if not fut.set_running_or_notify_cancel():
+                continue  # its caller gave up while the lock was taken: never written
+            started.append(fut)
+            savepoint = conn.begin_nested()
+            mark = len(links)
+            try:
+                value, new_head = work(conn, head)
+                savepoint.commit()
+            except Exception as exc:  # this write alone is undone, and so are its links' types
+                savepoint.rollback()
+                del links[mark:]
+                done.append((fut, None, exc))
+                continue
+            head = new_head
+            done.append((fut, value, None))

@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from beslutslogg._canonical import (
     link_message,
     record_hash,
 )
-from beslutslogg._group import GroupCommit
+from beslutslogg._group import LINKS, GroupCommit
 from beslutslogg._keys import Keyring, LogKeyError
 from beslutslogg._model import Head, Page, Receipt, Record, Summary, Verification
 from beslutslogg._schema import atkomstlogg, beslut, beslut_tillagg, kedja, regelverk_paket
@@ -60,7 +60,8 @@ class DecisionLog:
         self.writer = make_engine(self.url, immediate=True)
         self._bundles: set[str] = set()
         self._lock = threading.Lock()
-        self._group = GroupCommit(self.writer, self._begin_chain)  # every write to the chain goes here
+        self._group = GroupCommit(self.writer, self._begin_chain, self._committed)  # every write to the chain
+        self.on_commit: Callable[[list[str]], None] | None = None  # told each commit's link types (metrics)
 
     # -- schema -------------------------------------------------------------------------------
     def migrate(self, app_role: str | None = None) -> None:
@@ -108,6 +109,33 @@ class DecisionLog:
 
         with self.reader.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
+
+    def schema_problem(self) -> str | None:
+        """Why a server of this code must not start on this database's schema, with the command to run;
+        None when the schema is exactly the code's. Reads only (the server's role may not migrate)."""
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        script = ScriptDirectory.from_config(cfg)
+        wanted = script.get_current_head()
+        found = self.schema_revision() if self.exists() else None
+        if found == wanted:
+            return None
+        if found is None:
+            return "beslutsloggen är inte skapad i databasen; skapa den med: ekbist databas migrera"
+        known = {rev.revision for rev in script.walk_revisions()}
+        if found not in known:
+            return (
+                f"beslutsloggens databas har schemaversion {found}, som den här versionen av ekbist inte känner "
+                f"(den kräver {wanted}): databasen är skriven av en nyare ekbist; starta den versionen"
+            )
+        return (
+            f"beslutsloggens databas har schemaversion {found}, men den här versionen av ekbist kräver {wanted}. "
+            "Säkerhetskopiera först (ekbist revision export FIL), uppgradera sedan som tabellernas ägare: "
+            "ekbist databas migrera (docs/drift.rst, Uppgradering)"
+        )
 
     def owner_problem(self) -> str | None:
         """PostgreSQL: why the connected role has more rights than the server needs, or None."""
@@ -160,7 +188,14 @@ class DecisionLog:
         }
         mac = keyring.mac(link_message(link))
         conn.execute(_INSERT_LINK, {**link, "mac": mac})
+        written = conn.info.get(LINKS)
+        if written is not None:
+            written.append(typ)
         return Head(int(link["seq"]), mac, str(link["tidpunkt"]))
+
+    def _committed(self, types: list[str]) -> None:
+        if self.on_commit is not None:
+            self.on_commit(types)
 
     def _submit_with_head(self, work: Any) -> tuple[Any, Head]:
         """Like the group's submit, but also hand back the head right after this write."""

@@ -78,27 +78,21 @@ def _cli_user() -> str:
         return f"cli:uid{os.getuid()}"
 
 
-# One line per request from api (method, path without query, status, time; never bodies or tokens),
-# warnings and errors from the rest. SQL is never logged at INFO: parameters are personal data.
-LOGGING: dict[str, Any] = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"rad": {"format": "%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "rad", "stream": "ext://sys.stderr"}},
-    "root": {"handlers": ["stderr"], "level": "WARNING"},
-    "loggers": {"ekbist": {"level": "INFO"}, "uvicorn.error": {"level": "INFO"}},
-}
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.workers < 1:
+        raise UsageError("--workers ska vara minst 1")
+    _metrics_dir(args.workers)  # before prometheus-client is imported, here or in a worker
+    log_format = os.environ.get("EKBIST_LOGGFORMAT") or ("text" if args.demo else "json")  # the demo is read by people
+    if log_format not in ("json", "text"):
+        raise UsageError("EKBIST_LOGGFORMAT ska vara json eller text")
+
     import uvicorn
 
     from api import Settings
+    from api._logging import config as logging_config
     from beslutslogg import shown_url
     from beslutslogg._url import normalise_url
 
-    if args.workers < 1:
-        raise UsageError("--workers ska vara minst 1")
     if not 0 < args.port < 65536:
         raise UsageError("--port ska vara ett portnummer 1–65535")
     try:
@@ -109,8 +103,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     migration_url = os.environ.get("EKBIST_MIGRERING_URL")
     app_role = _user_of(settings.database_url) if migration_url else None
     with _database(args, create=True, url=migration_url or settings.database_url) as log:
-        log.migrate(app_role=app_role)
+        # A new log is created; an existing one is upgraded only in the demo. A kommun's log is
+        # upgraded as a step of its own, after a backup, by the tables' owner (ekbist databas migrera).
+        if args.demo or not log.exists():
+            log.migrate(app_role=app_role)
     with _database(args, url=settings.database_url) as log:
+        problem = log.schema_problem()
+        if problem:
+            raise UsageError(f"servern startar inte: {problem}")
         too_much = log.owner_problem()
     if too_much and not args.demo:
         raise UsageError(
@@ -118,19 +118,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "Låt EKBIST_MIGRERING_URL peka på ägarrollen och EKBIST_DATABASE_URL på serverns roll "
             "(docs/beslutslogg.rst, Roller i PostgreSQL)."
         )
+    # From here on the server speaks in its log format (JSON lines by default), as its workers will.
+    import logging
+    import logging.config
+
+    config = logging_config(log_format)
+    logging.config.dictConfig(config)
+    say = logging.getLogger("ekbist.serve")
     if args.demo:
-        print(
-            "DEMOLÄGE: nycklarna ligger i .ekbist/ (jwt-nyckel, logg-nyckel); inga riktiga personuppgifter.",
-            file=sys.stderr,
-        )
+        say.warning("DEMOLÄGE: nycklarna ligger i .ekbist/ (jwt-nyckel, logg-nyckel); inga riktiga personuppgifter.")
         if too_much:
-            print(f"DEMOLÄGE: {too_much}; i drift ska servern ha en egen roll.", file=sys.stderr)
+            say.warning("DEMOLÄGE: %s; i drift ska servern ha en egen roll.", too_much)
     os.environ["EKBIST_DEMO"] = "1" if args.demo else "0"
     os.environ.setdefault("EKBIST_PUBLIK_URL", f"http://{args.host}:{args.port}")
-    print(
-        f"ekbist på http://{args.host}:{args.port}/ (OpenAPI: /docs), {args.workers} processer, "
-        f"beslutslogg: {shown_url(settings.database_url)}",
-        flush=True,
+    say.info(
+        "ekbist på http://%s:%s/ (OpenAPI: /docs), %s processer, beslutslogg: %s",
+        args.host,
+        args.port,
+        args.workers,
+        shown_url(settings.database_url),
     )
     uvicorn.run(
         "api._factory:app",
@@ -138,11 +144,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         access_log=False,
-        log_config=LOGGING,  # applied in every worker process, not only this one
+        log_config=config,  # applied in every worker process, not only this one
         factory=False,
         timeout_keep_alive=5,
     )
     return 0
+
+
+def _metrics_dir(workers: int) -> None:
+    """Several processes: prometheus-client's multiprocess mode, in a fresh directory of this server's own
+    (figures of an earlier run must not be added to this one's)."""
+    import shutil
+    import tempfile
+
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    if workers > 1:
+        path = tempfile.mkdtemp(prefix="ekbist-matvarden-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+        import atexit
+
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
 
 
 def _user_of(url: str) -> str | None:

@@ -368,3 +368,57 @@ def test_the_applicant_explanation_from_the_decision_page(server: Server, browse
     assert page.inner_text(".stort").replace("\u00a0", " ") == "1 460 kr"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.close()
+
+
+@pytest.fixture(scope="module")
+def idp() -> Iterator[Any]:
+    from tests.idp import TestIdp
+
+    provider = TestIdp().start()
+    yield provider
+    provider.shutdown()
+
+
+@pytest.fixture(scope="module")
+def oidc_server(tmp_path_factory: pytest.TempPathFactory, idp: Any) -> Iterator[Server]:
+    from tests.idp import oidc_env
+
+    work = tmp_path_factory.mktemp("browser-oidc")
+    with running_server(f"sqlite:///{work / 'beslut.sqlite3'}", work, "--workers", "1", **oidc_env(idp)) as s:
+        yield s
+
+
+def test_a_caseworker_logs_in_through_the_kommuns_issuer(oidc_server: Server, idp: Any, browser: Any) -> None:
+    """The issue's walk-through: log in at the kommun's issuer (code flow, PKCE), compute and record;
+    the decision carries the user and kommun from the issuer's token."""
+    idp.user = {"sub": "karin.karlsson", "roles": ["handlaggare"], "kommun": "1480"}
+    context = browser.new_context(bypass_csp=True)  # only so that the test can inject axe-core
+    page = context.new_page()
+    page.goto(f"{oidc_server.url}/sida/berakna")
+    assert page.url.endswith("/sida/logga-in")
+    assert page.get_by_label("Token (JWT) eller API-nyckel").count() == 0
+    assert _axe(page) == []
+    page.get_by_role("link", name="Logga in med kommunens inloggning").click()
+    page.wait_for_url(f"{idp.issuer}/authorize?**")
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url("**/sida/berakna")  # through "Du är inloggad" and its refresh
+    assert "karin.karlsson (handlaggare, kommun 1480)" in page.inner_text("header")
+    page.get_by_label("Månad som söks").fill("2026-03")
+    page.get_by_label("Person 1, id").fill("s")
+    page.locator("select[name=p0_roll]").select_option(label="Sökande")
+    page.locator("input[name=p0_fodd]").fill("1990-01-01")
+    page.locator("select[name=c0_typ]").select_option(label="Boende")
+    page.locator("input[name=c0_belopp]").fill("6000")
+    page.locator("input[name=c0_belopp]").press("Enter")
+    page.wait_for_selector("#forhand-rubrik")
+    # riksnorm for one person living alone in 2026, 5 220 kr (SoF 2025:468 12 kap. 2 §), plus the rent 6 000
+    assert _text(page, "#forsorjningsstod") == "11 220 kr"
+    page.get_by_label("Motivering").fill("Enligt riksnormen.")
+    page.get_by_role("button", name="Registrera beslutet").click()
+    page.wait_for_load_state()
+    assert "11 220 kr" in page.inner_text("body").replace("\u00a0", " ")
+    listed = httpx.get(
+        f"{oidc_server.url}/v1/beslut", headers=auth("revisor", kommun="0180"), params={"kommun": "1480"}
+    ).json()["beslut"]
+    assert [(b["anvandare"], b["kommun"], b["forsorjningsstod"]) for b in listed] == [("karin.karlsson", "1480", 11220)]
+    context.close()

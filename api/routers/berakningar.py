@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 import engine
+from api import _metrics
 from api._agency import stored_input
 from api._auth import Principal, principal, require
 from api._bodies import BerakningBody, BerakningDoc, body_schema, read_json
@@ -50,6 +51,7 @@ async def berakna(request: Request, ctx: Context, who: Annotated[Principal, Depe
         result = await ctx.compute(lambda: _what_if(ctx.rules.current(), indata, body.antaganden or {}))
     else:
         result = await ctx.compute(lambda: _with_counterfactual(ctx.rules.current(), indata))
+    _metrics.calculated(result, "berakning")
     if ctx.rules.error:
         result["varning"] = ctx.rules.error
     if body.foregaende_fran_beslutsloggen:

@@ -17,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from api import _metrics
 from api._agency import stored_input
 from api._auth import AuthError, Principal, issue, principal, principal_or_link, require, sees_kommun
 from api._bodies import AterkravBody, AterkravDoc, BeslutBody, BeslutDoc, HinderBody, body_schema, read_json
@@ -164,6 +165,7 @@ async def registrera(request: Request, ctx: Context, who: Who) -> Response:
     if codes:
         _check_codes(bundle, body.ansokan, codes, "beslut.forsorjningshinder")
     result = await ctx.compute(lambda: compute_stored(bundle, indata))
+    _metrics.calculated(result, "beslut")
     decided = body.beslut.model_dump(exclude_none=True)
     if codes:
         decided["forsorjningshinder_forslag"] = with_suggestion(codes, result.get("forsorjningshinder_forslag") or {})

@@ -12,19 +12,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import jwt
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 import engine
+from api import _logging, _metrics
 from api._agency import stored_input
 from api._auth import AuthError, Principal, authenticate, decode, issue, require
 from api._context import Context
+from api._oidc import OidcError, OidcVerifier
 from api._previous import attach_previous
 from beslutslogg.omprovning import compute_stored
 from engine._input import COST_TYPE_SV, COST_TYPES, INCOME_TYPE_SV, INCOME_TYPES, ROLE_SV, ROLES
@@ -77,13 +81,17 @@ def _checked(request: Request, form: dict[str, str]) -> tuple[Principal, str] | 
 
 
 @router.get("/sida/logga-in")
-def login_page() -> Response:
-    return _page("logga_in.html", titel="Logga in")
+def login_page(request: Request) -> Response:
+    return _page("logga_in.html", titel="Logga in", kommunens_inloggning=_oidc_login(request) is not None)
 
 
 @router.post("/sida/logga-in")
 async def login(request: Request) -> Response:
     form = await _form(request)
+    if _oidc_login(request) is not None:
+        return _page(
+            "logga_in.html", 400, titel="Logga in", kommunens_inloggning=True, fel="Logga in med kommunens inloggning."
+        )
     given = form.get("nyckel", "").strip()
     settings = request.app.state.settings
     try:
@@ -91,14 +99,112 @@ async def login(request: Request) -> Response:
         require(who, "berakna")
     except AuthError as exc:
         return _page("logga_in.html", 401 if exc.status == 401 else 403, titel="Logga in", fel=exc.message)
-    token = issue(
-        settings, anvandare=who.anvandare, roll=who.roll, kommun=who.kommun, hours=min(8, settings.token_max_hours)
+    return _signed_in(
+        request, RedirectResponse("/sida/berakna", status_code=303), who, min(8, settings.token_max_hours)
     )
-    response = RedirectResponse("/sida/berakna", status_code=303)
+
+
+def _signed_in(request: Request, response: Response, who: Principal, hours: float) -> Response:
+    settings = request.app.state.settings
+    token = issue(settings, anvandare=who.anvandare, roll=who.roll, kommun=who.kommun, hours=hours)
     response.set_cookie(
         COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/sida"
     )
     return response
+
+
+# -- the kommun's login: authorization code flow with PKCE ------------------------------------------
+FLOW_COOKIE, FLOW_AUDIENCE, FLOW_MINUTES = "ekbist_inloggning", "ekbist-inloggningsflode", 10
+
+
+def _oidc_login(request: Request) -> OidcVerifier | None:
+    """The issuer, when the page is to log in through it (an issuer and a client id are configured)."""
+    oidc: OidcVerifier | None = getattr(request.app.state, "oidc", None)
+    return oidc if oidc is not None and oidc.config.client_id else None
+
+
+def _redirect_uri(request: Request) -> str:
+    base = request.app.state.settings.public_url or str(request.base_url).rstrip("/")
+    return f"{base}/sida/oidc/tillbaka"
+
+
+@router.get("/sida/oidc/start")
+async def oidc_start(request: Request) -> Response:
+    oidc = _oidc_login(request)
+    if oidc is None:
+        return RedirectResponse("/sida/logga-in", status_code=303)
+    try:
+        url, flow = await oidc.start_login(_redirect_uri(request))
+    except OidcError as exc:
+        return _page("logga_in.html", exc.status, titel="Logga in", kommunens_inloggning=True, fel=exc.message)
+    # state, PKCE verifier and nonce wait in a signed cookie for the browser's return; SameSite=Lax,
+    # because the return is a top-level navigation from the issuer's site.
+    now = int(time.time())
+    cookie = jwt.encode(
+        {**flow, "aud": FLOW_AUDIENCE, "iat": now, "exp": now + FLOW_MINUTES * 60},
+        request.app.state.settings.jwt_key,
+        algorithm="HS256",
+    )
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(
+        FLOW_COOKIE,
+        cookie,
+        max_age=FLOW_MINUTES * 60,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/sida/oidc",
+    )
+    return response
+
+
+@router.get("/sida/oidc/tillbaka")
+async def oidc_return(request: Request) -> Response:
+    oidc = _oidc_login(request)
+    if oidc is None:
+        return RedirectResponse("/sida/logga-in", status_code=303)
+
+    def refused(status: int, message: str) -> Response:
+        page = _page("logga_in.html", status, titel="Logga in", kommunens_inloggning=True, fel=message)
+        page.delete_cookie(FLOW_COOKIE, path="/sida/oidc")
+        return page
+
+    q = request.query_params
+    if q.get("error"):
+        return refused(401, "Kommunens inloggning avbröts eller nekades. Försök igen.")
+    try:
+        flow = jwt.decode(
+            request.cookies.get(FLOW_COOKIE, ""),
+            request.app.state.settings.jwt_key,
+            algorithms=["HS256"],
+            audience=FLOW_AUDIENCE,
+            options={"require": ["exp", "aud"]},
+        )
+    except jwt.PyJWTError:
+        return refused(400, "Inloggningen har gått ut eller startades inte här. Logga in igen.")
+    state, code = q.get("state", ""), q.get("code", "")
+    if not isinstance(flow.get("state"), str) or not hmac.compare_digest(state.encode(), str(flow["state"]).encode()):
+        return refused(400, "Inloggningen hör inte till den här webbläsaren. Logga in igen.")
+    if not code or len(code) > 4096:
+        return refused(400, "Kommunens inloggning gav ingen kod. Logga in igen.")
+    try:
+        who = await oidc.finish_login(_redirect_uri(request), code, flow)
+    except OidcError as exc:
+        return refused(exc.status, exc.message)
+    p = Principal(who.anvandare, who.roll, who.kommun)
+    try:
+        require(p, "berakna")
+    except AuthError as exc:
+        return refused(403, exc.message)
+    _logging.note_user(p.anvandare, p.roll, p.kommun)
+    hours = min(8.0, request.app.state.settings.token_max_hours, (who.exp - time.time()) / 3600)
+    if hours <= 0:
+        return refused(401, "Kommunens token har redan gått ut. Logga in igen.")
+    # A page, not a redirect: the session cookie is SameSite=Strict, and a redirect would still be
+    # part of the navigation that came from the issuer's site, so the browser would not send it.
+    response = _page("inloggad.html", titel="Inloggad", vem=p)
+    response.delete_cookie(FLOW_COOKIE, path="/sida/oidc")
+    return _signed_in(request, response, p, hours)
 
 
 @router.post("/sida/logga-ut")
@@ -214,6 +320,7 @@ async def calculate(request: Request, ctx: Context) -> Response:
         indata = await stored_input(ctx.agency, app, None, values["hamta_ssbtek"])
         bundle = ctx.rules.current()
         result, needed, shown = await ctx.compute(lambda: _computed(bundle, indata))
+        _metrics.calculated(result, "berakning")
     except engine.InputError as exc:
         return _page("berakna.html", 422, fel=[str(p) for p in exc.problems], **common)
     except Exception as exc:  # an agency fetch the API reports as 4xx/5xx: shown, never a traceback
@@ -351,6 +458,7 @@ async def record(request: Request, ctx: Context) -> Response:
     bundle = ctx.rules.current()
     try:
         result = await ctx.compute(lambda: compute_stored(bundle, indata))
+        _metrics.calculated(result, "beslut")
     except engine.InputError as exc:
         return _page(
             "berakna.html",
