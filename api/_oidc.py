@@ -32,6 +32,7 @@ import jwt
 
 ALGORITHMS = ("RS256", "ES256")
 LEEWAY_S = 60
+DOWN_PAUSE_S = 2.0  # after a failed fetch, how long logins that need the issuer fail at once (503)
 DEFAULT_ROLES = {"handlaggare": "handlaggare", "revisor": "revisor", "regelforvaltare": "regelforvaltare"}
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -159,6 +160,7 @@ class OidcVerifier:
         # One thread for everything that waits on the issuer: a slow issuer queues logins behind it,
         # and nothing else.
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="oidc")
+        self._down_until = 0.0
 
     @staticmethod
     def claims_token(token: str) -> bool:
@@ -208,9 +210,14 @@ class OidcVerifier:
         return next((k for k in found.keys if k.key_id == kid and k.public_key_use in ("sig", None)), None)
 
     def _fetch_key(self, kid: str) -> jwt.PyJWK:
+        if time.monotonic() < self._down_until:  # the issuer just failed: the logins queued behind it fail fast
+            raise OidcError(503, "kommunens inloggning svarar inte; nycklarna kunde inte hämtas")
         try:
             return self._client().get_signing_key(kid)
-        except jwt.PyJWKClientConnectionError:
+        except (jwt.PyJWKClientConnectionError, OidcError) as exc:
+            self._down_until = time.monotonic() + DOWN_PAUSE_S
+            if isinstance(exc, OidcError):
+                raise
             raise OidcError(503, "kommunens inloggning svarar inte; nycklarna kunde inte hämtas") from None
         except jwt.PyJWKClientError:
             raise OidcError(401, "token är signerad med en nyckel som utfärdaren inte har") from None
@@ -261,7 +268,12 @@ class OidcVerifier:
         return found
 
     async def _off_loop(self, fn: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+        """On the issuer's thread; a caller waits at most two timeouts (its turn, then its own fetch)."""
+        future = asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+        try:
+            return await asyncio.wait_for(future, 2 * self.config.timeout_s + 1)
+        except TimeoutError:
+            raise OidcError(503, "kommunens inloggning svarar inte i tid") from None
 
     # -- the page's login: authorization code flow with PKCE (Authlib) ------------------------------
     def _oauth(self, redirect_uri: str) -> Any:
