@@ -93,7 +93,7 @@ def cmd_kontrollkorning(args: argparse.Namespace) -> int:
                 kk.run_cases(bundle, cases(), source, folder / kk.DONE, threads=args.tradar or 8, report=advance)
         finally:
             source.close()
-        finished = list(kk._run._finished(folder / kk.DONE).values())
+        finished = list(kk.finished_cases(folder / kk.DONE).values())
         meta = {
             "anvandare": user,
             "klar": datetime.now(UTC).isoformat(timespec="seconds"),

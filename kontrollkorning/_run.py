@@ -130,7 +130,7 @@ def open_workdir(folder: Path, plan: Plan, resume: bool) -> tuple[Plan, dict[str
             raise RunError(f"--fortsatt: körningen i {folder} gäller {saved.month} (kommun {saved.kommun or 'alla'})")
         if saved.bundle_hash != plan.bundle_hash:
             raise RunError(f"--fortsatt: körningen i {folder} gjordes med regelverket {saved.bundle_version}")
-        return saved, _finished(folder / DONE)
+        return saved, finished_cases(folder / DONE)
     folder.mkdir(mode=0o700)  # agency findings are personal data: readable by the owner only
     tmp = state.with_name(STATE + ".tmp")
     tmp.write_bytes(orjson.dumps(plan.to_dict()))
@@ -138,7 +138,8 @@ def open_workdir(folder: Path, plan: Plan, resume: bool) -> tuple[Plan, dict[str
     return plan, {}
 
 
-def _finished(path: Path) -> dict[str, dict[str, Any]]:
+def finished_cases(path: Path) -> dict[str, dict[str, Any]]:
+    """The cases a run has finished, by decision id (a line cut off by a stop is left out: done again)."""
     done: dict[str, dict[str, Any]] = {}
     if not path.exists():
         return done
