@@ -194,6 +194,16 @@ def test_an_older_schema_stops_the_server_with_the_command_to_run(tmp_path: Path
     assert "schemaversion 0004" in refused.stderr and "ekbist databas migrera" in refused.stderr
     assert "ekbist revision export" in refused.stderr
     assert DecisionLog(url, KEYRING).schema_revision() == "0004"  # nothing was changed
+    # a platform that starts the app object itself (uvicorn api._factory:app) is refused the same way
+    direct = subprocess.run(
+        [str(EKBIST.with_name("python")), "-c", "import api._factory"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert direct.returncode != 0 and "ekbist databas migrera" in direct.stderr
 
     migrated = subprocess.run([str(EKBIST), "databas", "migrera"], env=env, capture_output=True, text=True, timeout=60)
     assert migrated.returncode == 0, migrated.stderr
