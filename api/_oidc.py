@@ -67,6 +67,9 @@ class OidcConfig:
         """The issuer's settings, or None when ``EKBIST_OIDC_UTFARDARE`` is unset; problems appended in Swedish."""
         issuer = env.get("EKBIST_OIDC_UTFARDARE", "").strip()
         if not issuer:
+            stray = sorted(k for k, v in env.items() if k.startswith("EKBIST_OIDC_") and v)
+            if stray:  # half a configuration would silently leave the kommun's login off
+                problems.append(f"{', '.join(stray)} är satt men EKBIST_OIDC_UTFARDARE saknas")
             return None
         before = len(problems)
         for name, url in (("EKBIST_OIDC_UTFARDARE", issuer), ("EKBIST_OIDC_JWKS_URL", env.get("EKBIST_OIDC_JWKS_URL"))):

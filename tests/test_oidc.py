@@ -220,6 +220,7 @@ def test_an_issuer_that_is_down_or_slow_answers_503_quickly(tmp_path: Path, idp:
         ({"EKBIST_OIDC_KOMMUN_MONSTER": "kommun-("}, "reguljärt uttryck"),
         ({"EKBIST_OIDC_KOMMUN_MONSTER": r"kommun-\d{4}"}, "exakt en grupp"),
         ({"EKBIST_OIDC_TIDSGRANS": "aldrig"}, "EKBIST_OIDC_TIDSGRANS"),
+        ({"EKBIST_OIDC_UTFARDARE": "", "EKBIST_OIDC_KLIENT": "ekbist"}, "EKBIST_OIDC_UTFARDARE saknas"),
     ],
 )
 def test_settings_name_each_problem(env: dict[str, str], message: str) -> None:
