@@ -7,7 +7,8 @@
 """
 
 from batch._evaluate import Programs, TableResult, evaluate_table
-from batch._run import CHUNK, BatchError, Job, Summary, run
+from batch._parquet_in import BatchError
+from batch._run import CHUNK, Job, Summary, run
 from batch._schema import application_schema
 
 __all__ = [

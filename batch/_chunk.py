@@ -13,6 +13,7 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,8 @@ import pyarrow.json as pj
 
 import engine
 from batch._evaluate import Programs, evaluate_table
+from batch._parquet_in import months as file_months
+from batch._parquet_in import read_group
 from batch._schema import ID_FIELD, application_schema
 from engine._limits import MAX_FIL
 
@@ -89,6 +92,8 @@ def warm(options: Options, kind: str, payload: Any) -> None:
     _, programs = state(None, options)
     if kind == "parquet":
         months = {str(m) for m in payload.column("period").unique().to_pylist() if m}
+    elif kind == "parquet_rg":
+        months = file_months(Path(payload[0]))
     else:
         months = {m.decode() for m in re.findall(rb'"period"\s*:\s*"(\d{4}-\d{2})"', payload[: 1 << 22])}
     for text in sorted(months):
@@ -101,8 +106,9 @@ def warm(options: Options, kind: str, payload: Any) -> None:
 def process(
     files: Mapping[str, str] | None, options: Options, index: int, kind: str, payload: Any, first: int
 ) -> ChunkResult:
-    """Compute one chunk: ``kind`` 'jsonl' (payload: the chunk's bytes, whole lines) or 'parquet'
-    (payload: an Arrow table); ``first`` is the number of its first line or row."""
+    """Compute one chunk: ``kind`` 'jsonl' (payload: the chunk's bytes, whole lines), 'parquet'
+    (payload: an Arrow table) or 'parquet_rg' (payload: a file and one of its row groups, read here);
+    ``first`` is the number of its first line or row."""
     bundle, programs = state(files, options)
     out = _Out([], [], {"rader": 0, "kolumnvis": 0, "motorn": 0, "avvisade": 0, "fel": 0})
     if kind == "jsonl":
@@ -110,6 +116,8 @@ def process(
         if lines and not lines[-1]:
             lines.pop()
         _jsonl(bundle, programs, options, lines, first, out)
+    elif kind == "parquet_rg":
+        _parquet(bundle, programs, options, read_group(*payload), first, out)
     else:
         _parquet(bundle, programs, options, payload, first, out)
     out.errors.sort(key=lambda r: r["rad"])

@@ -37,7 +37,7 @@ def run_on_dask(
 ) -> None:
     from dask.distributed import as_completed
 
-    from batch._run import BatchError
+    from batch._parquet_in import BatchError
 
     try:
         client = _client(job.dask, job.workers)

@@ -28,17 +28,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from batch._chunk import ChunkResult, Options, process, result_table
-from batch._schema import ID_FIELD, application_schema
+from batch._parquet_in import BatchError, conform, open_file, row_groups
 from engine._limits import MAX_FIL
 
 CHUNK = 25_000
 CHUNK_BYTES = 64 << 20
 STATE = "korning.json"
 MAX_WORKERS = 256
-
-
-class BatchError(Exception):
-    """The run cannot start or go on (a file that cannot be read, a resume that does not match)."""
 
 
 @dataclass
@@ -138,48 +134,21 @@ def _jsonl_chunks(path: Path, size: int) -> Iterator[tuple[int, str, Any, int, i
         yield index, "jsonl", b"".join(block), first, nbytes
 
 
-def _parquet_chunks(path: Path, size: int) -> Iterator[tuple[int, str, Any, int, int]]:
-    try:
-        pf = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise BatchError(f"{path}: ingen läsbar Parquet-fil ({exc})") from None
-    schema = _parquet_schema(pf.schema_arrow, path)
+def _parquet_chunks(path: Path, size: int, *, in_workers: bool) -> Iterator[tuple[int, str, Any, int, int]]:
+    """Chunks of a Parquet file: row groups the workers read themselves (``in_workers`` and a file in
+    row groups of at most ``size`` rows), else tables read here as a stream of batches."""
+    pf, schema = open_file(path)
+    groups = row_groups(pf, size) if in_workers else None
     first = 1
+    if groups is not None:
+        for index, (group, rows) in enumerate(groups):
+            yield index, "parquet_rg", (str(path), group), first, rows
+            first += rows
+        return
     for index, rb in enumerate(pf.iter_batches(batch_size=size)):
-        table = _conform(pa.Table.from_batches([rb]), schema, path)
+        table = conform(pa.Table.from_batches([rb]), schema, path)
         yield index, "parquet", table, first, table.num_rows
         first += table.num_rows
-
-
-def _parquet_schema(found: pa.Schema, path: Path) -> pa.Schema:
-    id_field = found.field(ID_FIELD) if ID_FIELD in found.names else None
-    id_type = pa.int64() if id_field is not None and pa.types.is_integer(id_field.type) else pa.string()
-    schema = application_schema(id_type)
-    unknown = [n for n in found.names if n not in schema.names]
-    if unknown:
-        raise BatchError(
-            f"{path}: okänd kolumn {', '.join(unknown)}; kolumner som inte finns i kontraktet tas inte emot"
-        )
-    return schema
-
-
-def _conform(table: pa.Table, schema: pa.Schema, path: Path) -> pa.Table:
-    """The table with the contract's columns and types (absent columns as nulls)."""
-    columns = []
-    for f in schema:
-        if f.name in table.column_names:
-            col = table.column(f.name)
-            if col.type != f.type:
-                try:
-                    col = col.cast(f.type, safe=True)
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
-                    raise BatchError(
-                        f"{path}: kolumnen '{f.name}' har typen {col.type}, kontraktet {f.type} ({exc})"
-                    ) from None
-            columns.append(col)
-        else:
-            columns.append(pa.nulls(table.num_rows, f.type))
-    return pa.Table.from_arrays(columns, schema=schema)
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -248,7 +217,16 @@ def _identity(job: Job) -> dict[str, Any]:
         "antaganden": [list(x) for x in job.options.overrides],
         "trace": job.options.trace,
         "parquet_ut": job.options.parquet_out,
+        # row groups read by the workers, or a stream read here: the chunks differ between the two
+        "radgrupper": _in_workers(job),
     }
+
+
+def _in_workers(job: Job) -> bool:
+    if not job.parquet_in or job.dask is not None:
+        return False
+    pf, _ = open_file(job.source)
+    return row_groups(pf, job.chunk) is not None
 
 
 def _prepare(job: Job) -> Path:
@@ -287,7 +265,11 @@ def run(job: Job, report: Callable[[int, int], None] | None = None) -> Summary:
     start = time.perf_counter()
     parts = _prepare(job)
     summary = Summary()
-    chunks = (_parquet_chunks if job.parquet_in else _jsonl_chunks)(job.source, job.chunk)
+    chunks = (
+        _parquet_chunks(job.source, job.chunk, in_workers=job.dask is None)
+        if job.parquet_in
+        else _jsonl_chunks(job.source, job.chunk)
+    )
     done_before = {int(p.name[4:11]) for p in parts.glob("del-*.klar")}
     count = 0
 

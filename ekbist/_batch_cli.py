@@ -67,7 +67,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     import batch
     import engine
-    from batch._run import BatchError, Job, input_format, options_for
+    from batch import BatchError
+    from batch._run import Job, input_format, options_for
 
     source, target = Path(args.indata), Path(args.ut)
     if args.del_ is not None and not 100 <= args.del_ <= 1_000_000:

@@ -355,3 +355,31 @@ def test_a_file_of_long_lines_is_cut_into_small_chunks(tmp_path: Path, monkeypat
     out = tmp_path / "ut.jsonl"
     assert main(["batch", str(src), "--ut", str(out), "--arbetare", "1", "--tyst"]) == 0
     assert [r["rad"] for r in _read_jsonl(out)] == list(range(1, 61))
+
+
+def test_parquet_row_groups_are_read_by_the_workers_with_the_same_result(tmp_path: Path) -> None:
+    """A file in row groups no larger than a chunk: each worker reads its own row groups; the output
+    is the same as from one row group streamed by the parent, and as from JSON lines."""
+    from batch._run import Job, _identity, options_for
+
+    apps = [{"id": f"h{i}", **a} for i, a in enumerate(generate(3000, 17, PERIODS))]
+    table = pa.Table.from_pylist(apps, schema=batch.application_schema())
+    grouped, single = tmp_path / "grupper.parquet", tmp_path / "en.parquet"
+    pq.write_table(table, grouped, row_group_size=400)
+    pq.write_table(table, single)
+    assert pq.ParquetFile(grouped).metadata.num_row_groups == 8
+    src = _write_jsonl(tmp_path / "in.jsonl", apps)
+    outs = {}
+    for name, path, workers in (("jsonl", src, "1"), ("grupper", grouped, "2"), ("en", single, "2")):
+        outs[name] = tmp_path / f"ut-{name}.jsonl"
+        args = ["--arbetare", workers, "--del", "500", "--jamforelsetal", "1.05", "--tyst"]
+        assert main(["batch", str(path), "--ut", str(outs[name]), *args]) == 0
+    assert outs["grupper"].read_bytes() == outs["en"].read_bytes() == outs["jsonl"].read_bytes()
+    # the two ways of reading cut the file differently, so a resume may not switch between them
+    options = options_for("h", {}, False, False)
+    job = Job(grouped, tmp_path / "u", tmp_path / "f", options, {}, True, workers=2, chunk=500)
+    assert _identity(job)["radgrupper"] is True
+    job.dask = "lokal"
+    assert _identity(job)["radgrupper"] is False
+    big_groups = Job(grouped, tmp_path / "u", tmp_path / "f", options, {}, True, workers=2, chunk=300)
+    assert _identity(big_groups)["radgrupper"] is False  # a row group larger than a chunk: streamed
