@@ -82,6 +82,7 @@ class Redact(logging.Filter):
         except Exception:  # a malformed call: keep the format string only
             message = str(record.msg)
         record.msg, record.args = redact(message), None
+        record.__dict__.pop("color_message", None)  # uvicorn's copy of the message with terminal colours
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
@@ -98,6 +99,7 @@ def config(fmt: str = "json") -> dict[str, Any]:
             "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
             "rename_fields": {"asctime": "tid", "levelname": "niva", "name": "logg", "message": "meddelande"},
             "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+            "json_ensure_ascii": False,
         }
     else:
         formatter = {"format": "%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"}

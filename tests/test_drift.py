@@ -139,6 +139,7 @@ def test_a_working_day_shows_in_metrics_and_logs(server: Server, idp: TestIdp) -
     # the logs: JSON lines; the requests' lines name the id, the user and the kommun, never a personnummer
     text = server.log_text()
     lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+    assert not any("color_message" in x for x in lines) and "ekbist på http" in lines[0]["meddelande"]
     mine = [x for x in lines if x.get("begaran_id") == "drift-prov-1" and "metod" in x]
     assert len(mine) == n + 4
     assert {(x["anvandare"], x["kommun"], x["roll"]) for x in mine if x["status"] != 404} == {
