@@ -294,8 +294,9 @@ class OidcVerifier:
         )
 
     async def start_login(self, redirect_uri: str) -> tuple[str, dict[str, str]]:
-        """The issuer's login address, and what the browser keeps until it comes back (state,
-        PKCE verifier, nonce); the verifier never leaves ekbist except in the token request."""
+        """The issuer's login address, and what the browser keeps until it comes back (state, PKCE
+        verifier, nonce; in a signed HttpOnly cookie, so the verifier never goes to the issuer with
+        the browser, only in ekbist's own token request)."""
         _, generate_token, _ = _authlib()
         meta = await self._off_loop(self.metadata)
         flow = {"state": generate_token(32), "verifier": generate_token(64), "nonce": generate_token(32)}
