@@ -62,8 +62,11 @@ class AgencyFetcher:
         with self._lock:
             self._in_flight -= 1
 
-    async def fetch(self, app: Any, facts: Any, given: set[str]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-        """Every adult's answer (as text) not already given, and why for those that got none."""
+    async def fetch(
+        self, app: Any, facts: Any, given: set[str], start: Any = None
+    ) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+        """Every adult's answer (as text) not already given, and why for those that got none; asked from
+        ``start`` (the rules' first month, ``RuleBundle.ssbtek_start``) to the month applied for."""
         from ssbtek.source import TransportFailure
 
         if not self.settings.ssbtek_url:
@@ -87,7 +90,7 @@ class AgencyFetcher:
         assert self._pool is not None
         people = {p.id: p.personnummer for p in wanted}
         for p in wanted:
-            f = self._pool.submit(source.fetch_raw, p.personnummer, facts.period, deadline=deadline)
+            f = self._pool.submit(source.fetch_raw, p.personnummer, facts.period, deadline=deadline, start=start)
             f.add_done_callback(self._release)  # the slot is free when the thread is, not before
             futures[p.id] = f
         for pid, f in futures.items():
@@ -118,7 +121,7 @@ def _count_sources(raw: bytes, person: str, personnummer: str | None) -> None:
 
 
 async def stored_input(
-    fetcher: AgencyFetcher, ansokan: Any, answers_given: dict[str, str] | None, fetch: bool
+    fetcher: AgencyFetcher, ansokan: Any, answers_given: dict[str, str] | None, fetch: bool, bundle: Any = None
 ) -> dict[str, Any]:
     """The input as the decision log keeps it: the application, each SSBTEK answer as it came, and
     for each adult whose fetch got no answer, why; so that replay needs no agency."""
@@ -139,7 +142,8 @@ async def stored_input(
                 raise field_error(f"ssbtek.{pid}", f"samma SSBTEK-svar är angivet för både {seen[digest]} och {pid}")
             seen[digest] = pid
         if fetch:
-            fetched, failures = await fetcher.fetch(app, facts, set(answers))
+            start = bundle.ssbtek_start(facts.period) if bundle is not None else None
+            fetched, failures = await fetcher.fetch(app, facts, set(answers), start)
             answers.update(fetched)
     if answers:
         indata["ssbtek"] = answers

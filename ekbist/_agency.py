@@ -50,9 +50,10 @@ def _digest(path: Path) -> str:
 
 
 def collect(
-    application: Any, source: AgencySource, persons: Sequence[str] | None = None
+    application: Any, source: AgencySource, persons: Sequence[str] | None = None, bundle: Any = None
 ) -> dict[str, PersonAgencyData]:
-    """Ask ``source`` about each adult of the application (or the named persons)."""
+    """Ask ``source`` about each adult of the application (or the named persons), from the first month
+    the rules of ``bundle`` compare with."""
     app, facts = parse_application(application)
     by_id = {p.id: p for p in app.hushall}
     wanted = list(persons) if persons is not None else [p.id for p in app.hushall if p.roll != "barn"]
@@ -60,7 +61,8 @@ def collect(
     if unknown:
         raise InputError([Problem("--ssbtek", f"'{u}' finns inte i hushall") for u in unknown])
     month: Month = facts.period
-    return {pid: source.fetch(pid, by_id[pid].personnummer, month) for pid in wanted}
+    start = bundle.ssbtek_start(month) if bundle is not None else None
+    return {pid: source.fetch(pid, by_id[pid].personnummer, month, start) for pid in wanted}
 
 
 def from_files(application: Any, pairs: Sequence[str]) -> dict[str, PersonAgencyData]:
@@ -68,13 +70,13 @@ def from_files(application: Any, pairs: Sequence[str]) -> dict[str, PersonAgency
     return collect(application, FileSource(files), list(files))
 
 
-def from_soap(application: Any, url: str | None) -> dict[str, PersonAgencyData]:
+def from_soap(application: Any, url: str | None, bundle: Any = None) -> dict[str, PersonAgencyData]:
     try:
         config = SoapConfig.from_env(url)
     except ValueError as exc:
         raise InputError([Problem("--hamta", str(exc))]) from None
     source = SoapSource(config)
     try:
-        return collect(application, source)
+        return collect(application, source, bundle=bundle)
     finally:
         source.close()

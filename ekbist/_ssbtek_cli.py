@@ -27,9 +27,13 @@ def cmd_hamta(args: argparse.Namespace) -> int:
         config = SoapConfig.from_env(args.url)
     except ValueError as exc:
         raise InputError([Problem("--url", str(exc))]) from None
+    import engine
+
+    root = Path(args.regelrot) if args.regelrot else engine.default_root()
+    start = engine.load_bundle(root).ssbtek_start(month)  # the months the control rules compare with
     source = SoapSource(config)
     try:
-        raw = source.fetch_raw(args.personnummer, month)
+        raw = source.fetch_raw(args.personnummer, month, start=start)
     except TransportFailure as exc:
         print(f"SSBTEK svarade inte: {exc}", file=sys.stderr)
         return 1
@@ -98,6 +102,9 @@ def register(sub: Any) -> None:
     p.add_argument("--period", required=True, metavar="ÅÅÅÅ-MM", help="månaden som söks")
     p.add_argument("--url", help="SSBTEK-adress (annars EKBIST_SSBTEK_URL)")
     p.add_argument("--xml", action="store_true", help="skriv svaret som det kom (XML)")
+    p.add_argument(
+        "--regelrot", metavar="ROT", help="regelfilerna som anger frågans första månad (standard: projektets)"
+    )
     p.set_defaults(func=cmd_hamta)
 
     p = sub.add_parser("ssbtek-fake", help="starta en lokal fejkad SSBTEK-tjänst för test och demo")

@@ -55,7 +55,7 @@ def cmd_berakna(args: argparse.Namespace) -> int:
     if args.ssbtek:
         agency = agency_data.from_files(doc.ansokan, args.ssbtek)
     elif args.hamta:
-        agency = agency_data.from_soap(doc.ansokan, args.ssbtek_url)
+        agency = agency_data.from_soap(doc.ansokan, args.ssbtek_url, bundle)
     if args.anta:
         return _what_if(args, bundle, doc.ansokan, overrides, agency)
     result = bundle.calculate(doc.ansokan, overrides=overrides, agency=agency).to_dict()

@@ -643,6 +643,11 @@ class RuleBundle:
     def version(self) -> str:
         return self.manifest.version
 
+    def ssbtek_start(self, period: Any) -> Any:
+        """The first month of the question to SSBTEK for an application of ``period``: what the control
+        rules compare with (the rule files' parameters), so that a policy edit moves the question too."""
+        return self.controls.question_start(period) if self.controls is not None else period - 2
+
     def plan(self, month: Any, overrides: Mapping[str, Decimal] | None = None, assumptions: Any = None) -> Any:
         """The compiled evaluation plan for a month (cached); see :mod:`engine._evaluate`."""
         key = (month.index, tuple(sorted((overrides or {}).items())), assumptions.key() if assumptions else ())

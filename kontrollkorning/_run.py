@@ -42,7 +42,9 @@ class RunError(Exception):
 
 
 class Source(Protocol):
-    def fetch(self, person: str, personnummer: str | None, period: Month) -> PersonAgencyData: ...
+    def fetch(
+        self, person: str, personnummer: str | None, period: Month, start: Month | None = None
+    ) -> PersonAgencyData: ...
 
 
 @dataclass
@@ -175,7 +177,7 @@ def check_case(bundle: engine.RuleBundle, case: Mapping[str, Any], source: Sourc
         if p.roll == "barn":
             continue
         if p.personnummer:
-            agency[p.id] = source.fetch(p.id, p.personnummer, facts.period)
+            agency[p.id] = source.fetch(p.id, p.personnummer, facts.period, bundle.ssbtek_start(facts.period))
             asked += 1
         else:  # nobody to ask about: every source is missing for this person
             agency[p.id] = PersonAgencyData(p.id, {})

@@ -50,21 +50,22 @@ def _e(parent: Any, name: str, text: Any = None, **attrs: str) -> Any:
     return el
 
 
-STUDIEHJALP_MONTHS = (10, 6)  # an October application is checked against June (parametrar.yaml, studiehjalp_*)
+def question_period(period: Month, start: Month | None = None) -> tuple[str, str]:
+    """From the first day of ``start`` to the last day of the month applied for. ``start`` comes from the
+    rule files (``RuleBundle.ssbtek_start``: the comparison month M−2, or June for the seasonal
+    studiehjälp check in October); without it, M−2."""
+    first = start if start is not None and start.index <= period.index else period - 2
+    return first.first_day.isoformat(), period.last_day.isoformat()
 
 
-def question_period(period: Month) -> tuple[str, str]:
-    """From the first day of the comparison month (M−2) to the last day of the month applied for.
-
-    For the seasonal studiehjälp check the question reaches back to June in an October application.
-    """
-    start = period - 2
-    if period.month == STUDIEHJALP_MONTHS[0]:
-        start = Month.of(period.year, STUDIEHJALP_MONTHS[1])
-    return start.first_day.isoformat(), period.last_day.isoformat()
-
-
-def build_request(personnummer: str, period: Month, asker: Asker, *, korrelationsid: str | None = None) -> bytes:
+def build_request(
+    personnummer: str,
+    period: Month,
+    asker: Asker,
+    *,
+    korrelationsid: str | None = None,
+    start: Month | None = None,
+) -> bytes:
     env = etree.Element(f"{{{NS_SOAP}}}Envelope", nsmap={"soap": NS_SOAP, "ssbt": NS_SSBT})
     etree.SubElement(env, f"{{{NS_SOAP}}}Header")
     body = etree.SubElement(env, f"{{{NS_SOAP}}}Body")
@@ -79,9 +80,9 @@ def build_request(personnummer: str, period: Month, asker: Asker, *, korrelation
     _e(ing, "handlaggare", asker.handlaggare)
     _e(gen, "personidentitet", personnummer)
     _e(gen, "arendeidentitet", str(uuid.uuid4()))
-    start, end = question_period(period)
+    start_day, end = question_period(period, start)
     tp = _e(gen, "tidsperiod")
-    _e(tp, "fromDatum", start)
+    _e(tp, "fromDatum", start_day)
     _e(tp, "tomDatum", end)
     _e(gen, "syfte", asker.syfte)
     _e(gen, "lagtext", asker.lagtext)
@@ -91,7 +92,7 @@ def build_request(personnummer: str, period: Month, asker: Asker, *, korrelation
         if name == "FK":
             lefi = {
                 "personnummer": personnummer,
-                "period": {"from": start, "tom": end},
+                "period": {"from": start_day, "tom": end},
                 "formansinformation": list(asker.lefi_groups),
                 "utbetalningar": [*asker.lefi_groups, "PM:AP", "PM:EF", "PM:BTI"],
                 "preliminaraUtbetalningar": list(asker.lefi_groups),

@@ -24,8 +24,11 @@ from ssbtek._soap import Asker, build_request
 
 
 class AgencySource(Protocol):
-    def fetch(self, person: str, personnummer: str | None, period: Month) -> PersonAgencyData:
-        """Every source's answer about one person of the application; never raises for agency faults."""
+    def fetch(
+        self, person: str, personnummer: str | None, period: Month, start: Month | None = None
+    ) -> PersonAgencyData:
+        """Every source's answer about one person of the application, from ``start`` (the rule files'
+        first month, ``RuleBundle.ssbtek_start``) to ``period``; never raises for agency faults."""
         ...
 
 
@@ -38,7 +41,9 @@ class FileSource:
     def __init__(self, files: Mapping[str, Path]) -> None:
         self.files = dict(files)
 
-    def fetch(self, person: str, personnummer: str | None, period: Month) -> PersonAgencyData:
+    def fetch(
+        self, person: str, personnummer: str | None, period: Month, start: Month | None = None
+    ) -> PersonAgencyData:
         path = self.files.get(person)
         if path is None:
             return PersonAgencyData.unavailable(person, "EJ_HAMTAT", "inget SSBTEK-svar angivet för personen")
@@ -152,7 +157,9 @@ class SoapSource:
     def close(self) -> None:
         self._client.close()
 
-    def fetch_raw(self, personnummer: str, period: Month, *, deadline: float | None = None) -> bytes:
+    def fetch_raw(
+        self, personnummer: str, period: Month, *, deadline: float | None = None, start: Month | None = None
+    ) -> bytes:
         """The answer as it came (raises :class:`TransportFailure` when none came in time).
 
         Every attempt, its waits and the reading of the answer share one deadline (``total``
@@ -163,7 +170,7 @@ class SoapSource:
         cfg = self.config
         end = deadline if deadline is not None else time.monotonic() + cfg.total
         budget = round(max(0.0, end - time.monotonic()), 1)
-        body = build_request(personnummer, period, cfg.asker)
+        body = build_request(personnummer, period, cfg.asker, start=start)
         last = "okänt fel"
         attempts = 0
         for attempt in range(max(1, cfg.attempts)):
@@ -209,11 +216,13 @@ class SoapSource:
                     raise _OutOfTime
             return response.status_code, b"".join(chunks)
 
-    def fetch(self, person: str, personnummer: str | None, period: Month) -> PersonAgencyData:
+    def fetch(
+        self, person: str, personnummer: str | None, period: Month, start: Month | None = None
+    ) -> PersonAgencyData:
         if not personnummer:
             return PersonAgencyData.unavailable(person, "PERSONNUMMER", "personnummer saknas; SSBTEK kan inte frågas")
         try:
-            raw = self.fetch_raw(personnummer, period)
+            raw = self.fetch_raw(personnummer, period, start=start)
         except TransportFailure as exc:
             return PersonAgencyData.unavailable(person, "TRANSPORT", str(exc))
         return parse_response(raw, person, personnummer)

@@ -139,8 +139,35 @@ def test_a_kassa_status_is_read_per_kassa() -> None:
 
 
 def test_october_asks_from_june() -> None:
-    assert question_period(engine.Month.parse("2026-10")) == ("2026-06-01", "2026-10-31")
-    assert question_period(engine.Month.parse("2026-03")) == ("2026-01-01", "2026-03-31")
+    """parametrar.yaml: studiehjalp_ansokningsmanad 10, studiehjalp_utbetald_manad 6 (Sundsvall's rule)."""
+    bundle = engine.load_bundle(ROOT)
+    october, march = engine.Month.parse("2026-10"), engine.Month.parse("2026-03")
+    assert question_period(october, bundle.ssbtek_start(october)) == ("2026-06-01", "2026-10-31")
+    assert question_period(march, bundle.ssbtek_start(march)) == ("2026-01-01", "2026-03-31")
+    assert question_period(march) == ("2026-01-01", "2026-03-31")  # without rules: the comparison month
+
+
+def test_a_policy_edit_of_the_seasonal_check_moves_the_question(tmp_path: Path) -> None:
+    """A kommun that checks studiehjälp in November against May: the question to SSBTEK follows."""
+    import shutil
+
+    from ssbtek._soap import Asker, build_request
+
+    root = tmp_path / "regler"
+    shutil.copytree(ROOT / "regelverk", root / "regelverk")
+    shutil.copytree(ROOT / "normer", root / "normer")
+    params = root / "regelverk" / "kontroll" / "parametrar.yaml"
+    text = params.read_text(encoding="utf-8")
+    text = re.sub(r"(studiehjalp_ansokningsmanad:\n    varde: )10", r"\g<1>11", text)
+    text = re.sub(r"(studiehjalp_utbetald_manad:\n    varde: )6", r"\g<1>5", text)
+    params.write_text(text, encoding="utf-8")
+    bundle = engine.load_bundle(root)
+    november, october = engine.Month.parse("2026-11"), engine.Month.parse("2026-10")
+    assert question_period(november, bundle.ssbtek_start(november)) == ("2026-05-01", "2026-11-30")
+    assert question_period(october, bundle.ssbtek_start(october)) == ("2026-08-01", "2026-10-31")
+    asker = Asker("162120000000", "Kommunen", "handläggare")
+    xml = build_request(PNR_ANNA, november, asker, start=bundle.ssbtek_start(november)).decode()
+    assert "<ssbt:fromDatum>2026-05-01</ssbt:fromDatum>" in xml
 
 
 RuleRoot = Callable[[], Path]

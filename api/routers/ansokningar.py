@@ -132,7 +132,8 @@ async def kontroll(request: Request, ctx: Context, who: Who) -> Response:
     ansokan = dict(with_swedish_spellings(body.ansokan))
     if body.foregaende_fran_beslutsloggen:
         await attach_previous(ctx, who, request, ansokan)
-    indata = await stored_input(ctx.agency, ansokan, body.ssbtek, body.hamta_ssbtek)
+    rules = ctx.rules.current() if body.hamta_ssbtek else None  # the question's months follow the rules
+    indata = await stored_input(ctx.agency, ansokan, body.ssbtek, body.hamta_ssbtek, rules)
     bundle = ctx.rules.current()
     result, needed, shown = await ctx.compute(lambda: _check(bundle, indata))
     answer["underlag"], answer["behovs_inte"] = needed, shown

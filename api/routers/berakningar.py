@@ -44,7 +44,8 @@ async def berakna(request: Request, ctx: Context, who: Annotated[Principal, Depe
     previous = None
     if body.foregaende_fran_beslutsloggen:
         previous = await attach_previous(ctx, who, request, body.ansokan)
-    indata = await stored_input(ctx.agency, body.ansokan, body.ssbtek, body.hamta_ssbtek)
+    rules = ctx.rules.current() if body.hamta_ssbtek else None  # the question's months follow the rules
+    indata = await stored_input(ctx.agency, body.ansokan, body.ssbtek, body.hamta_ssbtek, rules)
     if body.jamforelsetal is not None:
         indata["jamforelsetal"] = body.jamforelsetal
     if body.antaganden:

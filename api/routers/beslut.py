@@ -158,7 +158,8 @@ async def registrera(request: Request, ctx: Context, who: Who) -> Response:
     previous = None
     if body.foregaende_fran_beslutsloggen:
         previous = await attach_previous(ctx, who, request, body.ansokan)
-    indata = await stored_input(ctx.agency, body.ansokan, body.ssbtek, body.hamta_ssbtek)
+    rules = ctx.rules.current() if body.hamta_ssbtek else None  # the question's months follow the rules
+    indata = await stored_input(ctx.agency, body.ansokan, body.ssbtek, body.hamta_ssbtek, rules)
 
     bundle = ctx.rules.current()
     codes = body.beslut.forsorjningshinder

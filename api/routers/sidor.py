@@ -317,8 +317,8 @@ async def calculate(request: Request, ctx: Context) -> Response:
     try:
         if _has_applicant_number(app):  # the household's previous decision, for the history controls
             previous = await attach_previous(ctx, who, request, app)
-        indata = await stored_input(ctx.agency, app, None, values["hamta_ssbtek"])
         bundle = ctx.rules.current()
+        indata = await stored_input(ctx.agency, app, None, values["hamta_ssbtek"], bundle)
         result, needed, shown = await ctx.compute(lambda: _computed(bundle, indata))
         _metrics.calculated(result, "berakning")
     except engine.InputError as exc:

@@ -64,6 +64,18 @@ class ControlSet:
             self._active[day] = found
         return found
 
+    def question_start(self, period: Month) -> Month:
+        """The first month to ask SSBTEK about: the comparison month (M−2), or further back to the month
+        studiehjälp was paid before the summer when ``period`` is the seasonal check's month
+        (``studiehjalp_ansokningsmanad``, ``studiehjalp_utbetald_manad`` in parametrar.yaml)."""
+        start = period - 2
+        check = int(self.params.get("studiehjalp_ansokningsmanad", 0) or 0)
+        paid = int(self.params.get("studiehjalp_utbetald_manad", 0) or 0)
+        if check and period.month == check and 1 <= paid <= 12:
+            back = Month.of(period.year if paid <= check else period.year - 1, paid)
+            start = min(start, back, key=lambda m: m.index)
+        return start
+
     def facts(
         self, app: Facts, agency: Mapping[str, PersonAgencyData], values: Mapping[str, int]
     ) -> list[dict[str, Any]]:
