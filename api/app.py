@@ -100,15 +100,31 @@ def create_app(settings: Settings, *, decision_log: DecisionLog | None = None) -
     for module in (drift, berakningar, regelverk, katalog, beslut, statistik, ansokningar, sidor):
         app.include_router(module.router)
     app.add_middleware(Guard, limit=settings.max_body, demo_notice=DEMO_NOTICE if settings.demo else None)
-    _patch_openapi(app)
+    _patch_openapi(app, settings)
     return app
+
+
+def _issuer_scheme(schema: dict[str, Any], issuer: str) -> None:
+    """Every operation that takes a bearer token takes the issuer's too: the same header, another scheme."""
+    schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+    schemes["KommunensInloggning"] = {
+        "type": "openIdConnect",
+        "openIdConnectUrl": f"{issuer}/.well-known/openid-configuration",
+        "description": "kommunens utfärdare (OpenID Connect): åtkomsttoken RS256/ES256 som Authorization: Bearer",
+    }
+    for path in schema.get("paths", {}).values():
+        for op in path.values():
+            security = op.get("security") if isinstance(op, dict) else None
+            if security and any("HTTPBearer" in s for s in security):
+                security.append({"KommunensInloggning": []})
 
 
 _EXAMPLE_DECISION = {"utfall": "beviljat", "belopp": 1460, "motivering": "Behovet täcks inte av inkomsterna."}
 
 
-def _patch_openapi(app: FastAPI) -> None:
-    """Move the hand-declared body schemas' definitions into components (FastAPI cannot see them)."""
+def _patch_openapi(app: FastAPI, settings: Settings) -> None:
+    """Move the hand-declared body schemas' definitions into components (FastAPI cannot see them), and
+    name the kommun's issuer as a security scheme when one is configured (its URL is known only then)."""
     original = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -123,6 +139,8 @@ def _patch_openapi(app: FastAPI) -> None:
             for op in path.values():
                 components.update(op.pop("x-defs", {}) or {})
         describe(components)
+        if settings.oidc is not None:
+            _issuer_scheme(schema, settings.oidc.issuer)
         bundled = examples()
         for route in ("/v1/berakningar", "/v1/beslut"):
             body = schema.get("paths", {}).get(route, {}).get("post", {}).get("requestBody", {})
