@@ -41,10 +41,21 @@ RULE_LOADS = Counter("ekbist_rule_reloads", "Inläsningar av ändrade regelfiler
 UNKNOWN_ROUTE = "okand"
 
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    """The method, or ``annan`` for one HTTP does not define (a client may send any token)."""
+    return method if method in _METHODS else "annan"
+
+
 def request_done(route: str | None, method: str, status: int, seconds: float) -> None:
+    """One request. Every label is from a closed set: a client that invents HTTP methods or paths
+    cannot make the metrics, and so the memory, grow without bound."""
     label = route or UNKNOWN_ROUTE
-    REQUESTS.labels(label, method, str(status)).inc()
-    LATENCY.labels(label, method).observe(seconds)
+    verb = method_label(method)
+    REQUESTS.labels(label, verb, str(status)).inc()
+    LATENCY.labels(label, verb).observe(seconds)
 
 
 def calculated(result: Mapping[str, Any], slag: str) -> None:

@@ -82,16 +82,17 @@ class Guard:
         finally:
             elapsed = time.perf_counter() - start
             route = getattr(scope.get("route"), "path", None)
+            method = _metrics.method_label(str(scope.get("method")))
             # The route's template, not the path: no query strings (link tokens), no ids, no bodies.
             log.info(
                 "%s %s %s %.1f ms",
-                scope.get("method"),
+                method,
                 route or _metrics.UNKNOWN_ROUTE,
                 status,
                 elapsed * 1000,
-                extra={"metod": scope.get("method"), "vag": route, "status": status, "ms": round(elapsed * 1000, 1)},
+                extra={"metod": method, "vag": route, "status": status, "ms": round(elapsed * 1000, 1)},
             )
-            _metrics.request_done(route, str(scope.get("method")), status, elapsed)
+            _metrics.request_done(route, method, status, elapsed)
             _logging.end(reset)
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:

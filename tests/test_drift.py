@@ -324,3 +324,14 @@ def test_a_metrics_scrape_answers_without_the_chain_when_the_database_is_gone() 
 
     body, _ = exposition(broken)
     assert b"ekbist_http_requests" in body and b"ekbist_beslutslogg_chain_length " not in body
+
+
+def test_invented_methods_and_paths_do_not_grow_the_metrics(tmp_path: Path) -> None:
+    from tests.api_helpers import make_client
+
+    client, _ = make_client(f"sqlite:///{tmp_path / 'beslut.sqlite3'}")
+    for i in range(30):
+        client.request(f"HITTEPA{i}", f"/v1/nagot-{i}")
+    text = client.get("/metrics").text
+    assert "HITTEPA" not in text and "nagot-" not in text
+    assert 'ekbist_http_requests_total{method="annan",route="okand"' in text
