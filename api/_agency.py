@@ -88,9 +88,8 @@ class AgencyFetcher:
         deadline = time.monotonic() + self.settings.ssbtek_deadline
         futures: dict[str, Future[bytes]] = {}
         assert self._pool is not None
-        people = {p.id: p.personnummer for p in wanted}
         for p in wanted:
-            f = self._pool.submit(source.fetch_raw, p.personnummer, facts.period, deadline=deadline, start=start)
+            f = self._pool.submit(_fetch_counted, source, p.id, p.personnummer, facts.period, deadline, start)
             f.add_done_callback(self._release)  # the slot is free when the thread is, not before
             futures[p.id] = f
         for pid, f in futures.items():
@@ -107,17 +106,20 @@ class AgencyFetcher:
                 failures[pid] = {"felkod": "TRANSPORT", "meddelande": str(exc)}
             else:
                 answers[pid] = raw.decode("utf-8", errors="replace")
-                _count_sources(raw, pid, people[pid])
         return answers, failures
 
 
-def _count_sources(raw: bytes, person: str, personnummer: str | None) -> None:
-    """Each source's outcome in one answer, for the metrics (read as the engine will read it)."""
+def _fetch_counted(source: Any, person: str, personnummer: str, period: Any, deadline: float, start: Any) -> bytes:
+    """One adult's answer, and each source's outcome in it for the metrics (read as the engine will
+    read it, here on the fetching thread so that the event loop never parses XML). An answer that comes
+    after the request stopped waiting counts here and as ``tidsgrans`` there: both happened."""
     from ssbtek import parse_response
 
-    with contextlib.suppress(Exception):  # counting never fails a request; the engine reads it again
+    raw: bytes = source.fetch_raw(personnummer, period, deadline=deadline, start=start)
+    with contextlib.suppress(Exception):  # counting never fails a request
         read = parse_response(raw, person, personnummer)
         _metrics.ssbtek_answered({k: read.source(k).status for k in engine.SOURCES})
+    return raw
 
 
 async def stored_input(

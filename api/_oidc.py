@@ -30,20 +30,12 @@ from urllib.parse import urlsplit
 import httpx
 import jwt
 
+from api._refusal import LEEWAY_S, AuthError, check_lifetime, token_refused
+
 ALGORITHMS = ("RS256", "ES256")
-LEEWAY_S = 60
 DOWN_PAUSE_S = 2.0  # after a failed fetch, how long logins that need the issuer fail at once (503)
 DEFAULT_ROLES = {"handlaggare": "handlaggare", "revisor": "revisor", "regelforvaltare": "regelforvaltare"}
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-
-
-class OidcError(Exception):
-    """A token or a login the issuer's rules refuse; ``status`` 401 (who?) or 403 (not allowed)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -184,12 +176,12 @@ class OidcVerifier:
                     response.raise_for_status()
                     doc = response.json()
                 except (httpx.HTTPError, ValueError) as exc:
-                    raise OidcError(503, f"kommunens inloggning svarar inte ({type(exc).__name__})") from None
+                    raise AuthError(503, f"kommunens inloggning svarar inte ({type(exc).__name__})") from None
                 if not isinstance(doc, dict) or doc.get("issuer", "").rstrip("/") != self.config.issuer:
-                    raise OidcError(503, "kommunens inloggning beskriver en annan utfärdare än den konfigurerade")
+                    raise AuthError(503, "kommunens inloggning beskriver en annan utfärdare än den konfigurerade")
                 for name in ("jwks_uri", "authorization_endpoint", "token_endpoint"):
                     if name in doc and (not isinstance(doc[name], str) or _url_problem(doc[name])):
-                        raise OidcError(503, f"kommunens inloggning anger en ogiltig adress för {name}")
+                        raise AuthError(503, f"kommunens inloggning anger en ogiltig adress för {name}")
                 self._metadata = doc
             return self._metadata
 
@@ -197,7 +189,7 @@ class OidcVerifier:
         if self._jwks is None:
             url = self.config.jwks_url or self.metadata().get("jwks_uri")
             if not isinstance(url, str):
-                raise OidcError(503, "kommunens inloggning anger ingen nyckelmängd (jwks_uri)")
+                raise AuthError(503, "kommunens inloggning anger ingen nyckelmängd (jwks_uri)")
             self._jwks = jwt.PyJWKClient(
                 url, lifespan=600, timeout=self.config.timeout_s, cooldown_duration=self.config.cooldown_s
             )
@@ -214,40 +206,40 @@ class OidcVerifier:
 
     def _fetch_key(self, kid: str) -> jwt.PyJWK:
         if time.monotonic() < self._down_until:  # the issuer just failed: the logins queued behind it fail fast
-            raise OidcError(503, "kommunens inloggning svarar inte; nycklarna kunde inte hämtas")
+            raise AuthError(503, "kommunens inloggning svarar inte; nycklarna kunde inte hämtas")
         try:
             return self._client().get_signing_key(kid)
-        except (jwt.PyJWKClientConnectionError, OidcError) as exc:
+        except (jwt.PyJWKClientConnectionError, AuthError) as exc:
             self._down_until = time.monotonic() + DOWN_PAUSE_S
-            if isinstance(exc, OidcError):
+            if isinstance(exc, AuthError):
                 raise
-            raise OidcError(503, "kommunens inloggning svarar inte; nycklarna kunde inte hämtas") from None
+            raise AuthError(503, "kommunens inloggning svarar inte; nycklarna kunde inte hämtas") from None
         except jwt.PyJWKClientError:
-            raise OidcError(401, "token är signerad med en nyckel som utfärdaren inte har") from None
+            raise AuthError(401, "token är signerad med en nyckel som utfärdaren inte har") from None
         except jwt.PyJWTError:
-            raise OidcError(503, "utfärdarens nyckelmängd kan inte läsas") from None
+            raise AuthError(503, "utfärdarens nyckelmängd kan inte läsas") from None
 
     # -- tokens ------------------------------------------------------------------------------------
     async def verify(self, token: str) -> Identity:
-        """The identity in an access token, or :class:`OidcError` (Swedish, never echoing the token)."""
+        """The identity in an access token, or :class:`AuthError` (Swedish, never echoing the token)."""
         return self.identity(await self.claims(token, self.config.audience))
 
     async def claims(self, token: str, audience: str) -> dict[str, Any]:
         """A token's checked claims: signature by the issuer's key, issuer, audience, expiry."""
         if len(token) > 16384:
-            raise OidcError(401, "ogiltig token")
+            raise AuthError(401, "ogiltig token")
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
-            raise OidcError(401, "ogiltig token") from None
+            raise AuthError(401, "ogiltig token") from None
         alg, kid = header.get("alg"), header.get("kid")
         if alg not in ALGORITHMS or not isinstance(kid, str) or not 0 < len(kid) <= 200:
-            raise OidcError(401, "token ska vara signerad RS256 eller ES256 och ange sin nyckel (kid)")
+            raise AuthError(401, "token ska vara signerad RS256 eller ES256 och ange sin nyckel (kid)")
         key = self._cached_key(kid)
         if key is None:
             key = await self._off_loop(self._fetch_key, kid)
         if key.algorithm_name not in (alg, None):
-            raise OidcError(401, "ogiltig token")
+            raise AuthError(401, "ogiltig token")
         try:
             found: dict[str, Any] = jwt.decode(
                 token,
@@ -258,16 +250,8 @@ class OidcVerifier:
                 options={"require": ["exp", "iat", "iss", "aud"]},
                 leeway=LEEWAY_S,
             )
-        except jwt.ExpiredSignatureError:
-            raise OidcError(401, "token har gått ut") from None
-        except jwt.InvalidIssuerError:
-            raise OidcError(401, "token är utfärdad av en annan utfärdare än kommunens") from None
-        except jwt.InvalidAudienceError:
-            raise OidcError(401, "token är inte utfärdad för ekbist (fel mottagare, aud)") from None
-        except jwt.MissingRequiredClaimError as exc:
-            raise OidcError(401, f"token saknar uppgiften {exc.claim}") from None
-        except jwt.PyJWTError:
-            raise OidcError(401, "ogiltig token") from None
+        except jwt.PyJWTError as exc:
+            raise token_refused(exc) from None
         return found
 
     async def _off_loop(self, fn: Any, *args: Any) -> Any:
@@ -276,7 +260,7 @@ class OidcVerifier:
         try:
             return await asyncio.wait_for(future, 2 * self.config.timeout_s + 1)
         except TimeoutError:
-            raise OidcError(503, "kommunens inloggning svarar inte i tid") from None
+            raise AuthError(503, "kommunens inloggning svarar inte i tid") from None
 
     # -- the page's login: authorization code flow with PKCE (Authlib) ------------------------------
     def _oauth(self, redirect_uri: str) -> Any:
@@ -317,37 +301,31 @@ class OidcVerifier:
                     meta["token_endpoint"], grant_type="authorization_code", code=code, code_verifier=flow["verifier"]
                 )
             except OAuthError as exc:
-                raise OidcError(401, f"kommunens inloggning godtog inte inloggningen ({exc.error})") from None
+                raise AuthError(401, f"kommunens inloggning godtog inte inloggningen ({exc.error})") from None
             except (httpx.HTTPError, ValueError) as exc:
-                raise OidcError(503, f"kommunens inloggning svarar inte ({type(exc).__name__})") from None
+                raise AuthError(503, f"kommunens inloggning svarar inte ({type(exc).__name__})") from None
         access, id_token = token.get("access_token"), token.get("id_token")
         if not isinstance(access, str):
-            raise OidcError(401, "kommunens inloggning gav ingen åtkomsttoken")
+            raise AuthError(401, "kommunens inloggning gav ingen åtkomsttoken")
         if isinstance(id_token, str):
             found = await self.claims(id_token, self.config.client_id or self.config.audience)
             if found.get("nonce") != flow.get("nonce"):
-                raise OidcError(401, "inloggningen hör inte till den här webbläsaren (nonce)")
+                raise AuthError(401, "inloggningen hör inte till den här webbläsaren (nonce)")
         elif "openid" in self.config.scope.split():
-            raise OidcError(401, "kommunens inloggning gav ingen ID-token")
+            raise AuthError(401, "kommunens inloggning gav ingen ID-token")
         return await self.verify(access)
 
     def identity(self, claims: Mapping[str, Any]) -> Identity:
-        iat, exp = claims.get("iat"), claims.get("exp")
-        if not isinstance(iat, int | float) or not isinstance(exp, int | float):
-            raise OidcError(401, "ogiltig token")
-        if iat > time.time() + LEEWAY_S:
-            raise OidcError(401, "token är utfärdad i framtiden")
-        if exp - iat > self.max_hours * 3600 + LEEWAY_S:
-            raise OidcError(401, f"token gäller längre än tillåtet ({self.max_hours:g} timmar)")
+        check_lifetime(claims, self.max_hours)
         cfg = self.config
         user = _claim(claims, cfg.user_claim)
         if not isinstance(user, str) or not 0 < len(user) <= 200 or not user.isprintable():
-            raise OidcError(401, f"token ska ange användaren ({cfg.user_claim}) som en vanlig text om högst 200 tecken")
+            raise AuthError(401, f"token ska ange användaren ({cfg.user_claim}) som en vanlig text om högst 200 tecken")
         found = {cfg.roles[v] for v in _values(_claim(claims, cfg.role_claim)) if v in cfg.roles}
         if not found:
-            raise OidcError(403, "inloggningen ger ingen roll i ekbist; be kommunens behörighetsadministratör om en")
+            raise AuthError(403, "inloggningen ger ingen roll i ekbist; be kommunens behörighetsadministratör om en")
         if len(found) > 1:
-            raise OidcError(
+            raise AuthError(
                 403,
                 f"inloggningen ger flera roller i ekbist ({', '.join(sorted(found))}); en inloggning ska ha en roll",
             )
@@ -357,11 +335,11 @@ class OidcVerifier:
             if m and re.fullmatch(r"\d{4}", m.group(1)):
                 kommuner.add(m.group(1))
         if len(kommuner) != 1:
-            raise OidcError(
+            raise AuthError(
                 403,
                 "inloggningen anger ingen kommun" if not kommuner else "inloggningen anger flera kommuner; ange en",
             )
-        return Identity(user, found.pop(), kommuner.pop(), float(exp))
+        return Identity(user, found.pop(), kommuner.pop(), float(claims["exp"]))  # a number: check_lifetime
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

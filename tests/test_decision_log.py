@@ -513,21 +513,28 @@ def test_an_empty_log_has_no_head_to_anchor(log: DecisionLog, db_url: str, capsy
     assert len(capsys.readouterr().out.strip()) >= 32
 
 
-def test_a_log_of_the_previous_release_upgrades_in_place_and_still_verifies(db_url: str) -> None:  # noqa: F811
-    """Written at schema 0004 (the previous release), upgraded to today's head (0005, supplements): every
-    decision still verifies and replays identically, and supplements can be appended afterwards."""
+def log_at_revision(url: str, revision: str) -> DecisionLog:
+    """A decision log created as an earlier release left it: its schema migrated only to ``revision``."""
     from alembic import command
     from alembic.config import Config
 
     from beslutslogg._store import MIGRATIONS
-    from beslutslogg.omprovning import replay
 
-    old = DecisionLog(db_url, KEYRING)
+    log = DecisionLog(url, KEYRING)
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with old.writer.begin() as conn:
+    with log.writer.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0004")
+        command.upgrade(cfg, revision)
+    return log
+
+
+def test_a_log_of_the_previous_release_upgrades_in_place_and_still_verifies(db_url: str) -> None:  # noqa: F811
+    """Written at schema 0004 (the previous release), upgraded to today's head (0005, supplements): every
+    decision still verifies and replays identically, and supplements can be appended afterwards."""
+    from beslutslogg.omprovning import replay
+
+    old = log_at_revision(db_url, "0004")
     written = fill(old, 3)
     old.log_access(anvandare="rita", roll="revisor", kommun="0180", beslut_id=written[0].id, handling="lasa")
     assert old.schema_revision() == "0004"

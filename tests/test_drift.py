@@ -26,20 +26,9 @@ from tests.conftest import ROOT
 from tests.idp import TestIdp, oidc_env
 from tests.server_helpers import EKBIST, Server, running_server, server_env
 from tests.ssbtek_helpers import PNR_ANNA, PNR_BO
+from tests.test_api_ssbtek import APPLICATION as APPLICATION_WITH_PNR  # Anna and Bo, with personnummer
 
 METRICS_KEY = "matvardesnyckel-" + "m" * 32
-HOUSEHOLD = {
-    "period": "2026-03",
-    "hushall": [
-        {"id": "anna", "roll": "sokande", "fodd": "1985-02-01", "personnummer": PNR_ANNA},
-        {"id": "bo", "roll": "medsokande", "fodd": "1990-01-01", "personnummer": PNR_BO},
-    ],
-    "inkomster": [
-        {"person": "anna", "typ": "sjukpenning", "belopp": 9200},
-        {"person": "bo", "typ": "a_kassa", "belopp": 8100},
-    ],
-    "kostnader": [{"typ": "boende", "belopp": 9800}, {"typ": "hushallsel", "belopp": 450}],
-}
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +87,7 @@ def test_a_working_day_shows_in_metrics_and_logs(server: Server, idp: TestIdp) -
         assert r.headers["x-request-id"] == "drift-prov-1"
     fetched = httpx.post(
         server.url + "/v1/beslut",
-        json={"ansokan": HOUSEHOLD, "hamta_ssbtek": True, "beslut": DECISION},
+        json={"ansokan": APPLICATION_WITH_PNR, "hamta_ssbtek": True, "beslut": DECISION},
         headers=bearer,
         timeout=60,
     )
@@ -170,20 +159,11 @@ def test_the_page_login_through_the_issuer_in_a_real_server(server: Server, idp:
 def test_an_older_schema_stops_the_server_with_the_command_to_run(tmp_path: Path) -> None:
     """A log of the previous release's schema (0004): the server refuses to start and says what to run;
     after ``ekbist databas migrera`` it starts, and every decision still verifies."""
-    from alembic import command
-    from alembic.config import Config
-
     from beslutslogg import DecisionLog
-    from beslutslogg._store import MIGRATIONS
-    from tests.test_decision_log import fill
+    from tests.test_decision_log import fill, log_at_revision
 
     url = f"sqlite:///{tmp_path / 'beslut.sqlite3'}"
-    old = DecisionLog(url, KEYRING)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with old.writer.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0004")
+    old = log_at_revision(url, "0004")
     fill(old, 2)
     old.dispose()
 

@@ -28,7 +28,7 @@ from api import _logging, _metrics
 from api._agency import stored_input
 from api._auth import AuthError, Principal, authenticate, decode, issue, require
 from api._context import Context
-from api._oidc import OidcError, OidcVerifier
+from api._oidc import OidcVerifier
 from api._previous import attach_previous
 from beslutslogg.omprovning import compute_stored
 from engine._input import COST_TYPE_SV, COST_TYPES, INCOME_TYPE_SV, INCOME_TYPES, ROLE_SV, ROLES
@@ -135,7 +135,7 @@ async def oidc_start(request: Request) -> Response:
         return RedirectResponse("/sida/logga-in", status_code=303)
     try:
         url, flow = await oidc.start_login(_redirect_uri(request))
-    except OidcError as exc:
+    except AuthError as exc:
         return _page("logga_in.html", exc.status, titel="Logga in", kommunens_inloggning=True, fel=exc.message)
     # state, PKCE verifier and nonce wait in a signed cookie for the browser's return; SameSite=Lax,
     # because the return is a top-level navigation from the issuer's site.
@@ -189,7 +189,7 @@ async def oidc_return(request: Request) -> Response:
         return refused(400, "Kommunens inloggning gav ingen kod. Logga in igen.")
     try:
         who = await oidc.finish_login(_redirect_uri(request), code, flow)
-    except OidcError as exc:
+    except AuthError as exc:
         return refused(exc.status, exc.message)
     p = Principal(who.anvandare, who.roll, who.kommun)
     try:
