@@ -291,7 +291,7 @@ def test_the_page_refuses_a_role_that_may_not_compute(tmp_path: Path, idp: TestI
 def test_the_openapi_document_names_the_issuer(tmp_path: Path, idp: TestIdp) -> None:
     doc = _client(tmp_path, idp).get("/openapi.json").json()
     scheme = doc["components"]["securitySchemes"]["KommunensInloggning"]
-    assert scheme == {**scheme, "type": "openIdConnect"}
+    assert scheme["type"] == "openIdConnect"
     assert scheme["openIdConnectUrl"] == f"{idp.issuer}/.well-known/openid-configuration"
     assert {"KommunensInloggning": []} in doc["paths"]["/v1/berakningar"]["post"]["security"]
     assert "security" not in doc["paths"]["/healthz"]["get"]
