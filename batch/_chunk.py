@@ -51,7 +51,7 @@ class ChunkResult:
     """A computed chunk: its results and errors already serialised (cheap to send between processes)."""
 
     index: int
-    data: bytes
+    data: bytes  # JSON lines, or (Parquet out) an Arrow IPC stream
     errors: bytes
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -123,7 +123,7 @@ def process(
     out.errors.sort(key=lambda r: r["rad"])
     errors = b"".join(orjson.dumps(r) + b"\n" for r in out.errors)
     tail = {"avvikelser": [], "regelverk_version": bundle.version, "regelverk_hash": bundle.hash}
-    data = _parquet_bytes(out, tail) if options.parquet_out else _json_lines(out, tail)
+    data = _table_bytes(out, tail) if options.parquet_out else _json_lines(out, tail)
     return ChunkResult(index, data, errors, out.counts)
 
 
@@ -144,9 +144,9 @@ def _json_lines(out: _Out, tail: dict[str, Any]) -> bytes:
     return b"".join(line + b"\n" for _, line in lines)
 
 
-def _parquet_bytes(out: _Out, tail: dict[str, Any]) -> bytes:
-    import pyarrow.parquet as pq
-
+def _table_bytes(out: _Out, tail: dict[str, Any]) -> bytes:
+    """The chunk's results as one table in line order, in Arrow's IPC stream format: cheap to write
+    here and to read where the parts are joined, which writes the Parquet file once."""
     tables = [_with_tail(t, tail) for t in out.tables]
     if out.records:
         tables.append(result_table(out.records))
@@ -156,8 +156,14 @@ def _parquet_bytes(out: _Out, tail: dict[str, Any]) -> bytes:
     else:
         table = result_table([])
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink)
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
     return bytes(sink.getvalue().to_pybytes())
+
+
+def read_table_bytes(data: bytes) -> pa.Table:
+    """A part written by :func:`_table_bytes`."""
+    return pa.ipc.open_stream(data).read_all()
 
 
 def _with_tail(table: pa.Table, tail: dict[str, Any]) -> pa.Table:

@@ -37,9 +37,6 @@ from engine._limits import (
 )
 from engine._personnummer import problem as personnummer_problem
 
-_CONTROL = r"[\x00-\x08\x0b-\x1f\x7f]"  # control characters other than tab and newline
-_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
-_DATE = r"^\d{4}-\d{2}-\d{2}$"
 OCCUPATIONS = ("anstallning", "arbetsmarknadspolitiskt_program", "sfi", "annan_insats", "formedlingsinsatser_deltid")
 FORHOJD_SKAL = ("sarskilda_skal", "synnerliga_skal")
 # Fields whose presence gives the control rules a fact of their own: such households are computed
@@ -85,7 +82,7 @@ class Columns:
     skolar: np.ndarray  # int64, -1 when unknown
     income: np.ndarray  # (persons, len(INCOME_TYPES)) int64
     income_so_far: np.ndarray  # (persons, len(INCOME_TYPES)) int64
-    extra: dict[str, Any] = field(default_factory=dict)
+    sums: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict)  # income_sum and cost_sum, kept
 
     @property
     def persons(self) -> int:
@@ -106,10 +103,67 @@ class Columns:
         return self._select(slice(a, b), slice(int(pa_), int(pb)), self.hh[pa_:pb] - a)
 
     def _select(self, rows: Any, persons: Any, hh: np.ndarray) -> Columns:
-        hh_fields = {k: getattr(self, k)[rows] for k in _HH_FIELDS}
-        p_fields = {k: getattr(self, k)[persons] for k in _P_FIELDS}
-        n = len(hh_fields["month"])
-        return Columns(n=n, hh=hh, **hh_fields, **p_fields)
+        return _View(self, rows, persons, hh)
+
+    def income_sum(self, codes: tuple[int, ...], so_far: bool = False) -> np.ndarray:
+        """Each person's incomes of the types ``codes`` (positions in INCOME_TYPES), as floats."""
+        key = ("inkomst", codes, so_far)
+        found = self.sums.get(key)
+        if found is None:
+            matrix = self.income_so_far if so_far else self.income
+            found = self.sums[key] = matrix[:, list(codes)].sum(axis=1).astype(np.float64)
+        return found
+
+    def cost_sum(self, codes: tuple[int, ...]) -> np.ndarray:
+        """Each household's costs of the types ``codes`` (positions in COST_TYPES), as floats."""
+        key = ("kostnad", codes)
+        found = self.sums.get(key)
+        if found is None:
+            found = self.sums[key] = self.costs[:, list(codes)].sum(axis=1).astype(np.float64)
+        return found
+
+
+class _View(Columns):
+    """Some households of other columns (and their persons), each column taken from the source
+    only when a formula reads it: a month's formulas read a few of the columns, and copying every
+    one for every month was a good part of the columnar path's time."""
+
+    _src: Columns
+    _rows: np.ndarray
+    _persons: np.ndarray
+
+    def __init__(self, src: Columns, rows: Any, persons: Any, hh: np.ndarray) -> None:
+        if isinstance(src, _View):  # a view of a view: the indices composed, the source read once
+            rows, persons, src = src._rows[rows], src._persons[persons], src._src
+        elif isinstance(rows, slice) or isinstance(persons, slice):
+            rows, persons = np.arange(src.n)[rows], np.arange(src.persons)[persons]
+        self._src, self._rows, self._persons = src, rows, persons
+        self.n = len(rows)
+        self.hh = hh
+        self.sums = {}
+
+    def __getattr__(self, name: str) -> Any:
+        # only for a column not yet taken: it is taken from the source and kept
+        if name in _HH_FIELDS:
+            value = getattr(self._src, name)[self._rows]
+        elif name in _P_FIELDS:
+            value = getattr(self._src, name)[self._persons]
+        else:
+            raise AttributeError(name)
+        setattr(self, name, value)
+        return value
+
+    def income_sum(self, codes: tuple[int, ...], so_far: bool = False) -> np.ndarray:
+        key = ("inkomst", codes, so_far)
+        if key not in self.sums:
+            self.sums[key] = self._src.income_sum(codes, so_far)[self._persons]
+        return self.sums[key]
+
+    def cost_sum(self, codes: tuple[int, ...]) -> np.ndarray:
+        key = ("kostnad", codes)
+        if key not in self.sums:
+            self.sums[key] = self._src.cost_sum(codes)[self._rows]
+        return self.sums[key]
 
 
 _HH_FIELDS = (
@@ -152,6 +206,8 @@ def _np(arr: pa.Array | pa.ChunkedArray, fill: Any) -> np.ndarray:
 
 
 def _isnull(arr: pa.Array) -> np.ndarray:
+    if not arr.null_count:
+        return np.zeros(len(arr), dtype=bool)
     return np.asarray(arr.is_null().to_numpy(zero_copy_only=False))
 
 
@@ -159,11 +215,72 @@ def _valid(arr: pa.Array) -> np.ndarray:
     return ~_isnull(arr)
 
 
+def _utf8(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(start, length) of each text in the bytes of a string array, and those bytes, read from the
+    array's own buffers: checks of fixed-width texts and of single bytes then run in numpy instead of a
+    regular expression per text (they decide exactly what the expressions decided)."""
+    if arr.type not in (pa.string(), pa.large_string()):
+        arr = arr.cast(pa.string())
+    n = len(arr)
+    if not n:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint8)
+    _, off_buf, data_buf = arr.buffers()
+    width = 4 if arr.type == pa.string() else 8
+    offsets = np.frombuffer(off_buf, dtype=np.int32 if width == 4 else np.int64, count=n + 1, offset=arr.offset * width)
+    base, end = int(offsets[0]), int(offsets[-1])
+    data = np.frombuffer(data_buf, dtype=np.uint8)[base:end] if data_buf is not None else np.zeros(0, np.uint8)
+    starts = offsets[:-1].astype(np.int64) - base
+    return starts, np.diff(offsets).astype(np.int64), data
+
+
+def _fixed(arr: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each present text of exactly ``width`` bytes as a row of bytes (zeros elsewhere), and where
+    that holds."""
+    starts, lengths, data = _utf8(arr)
+    ok = _valid(arr) & (lengths == width)
+    out = np.zeros((len(arr), width), dtype=np.uint8)
+    rows = np.flatnonzero(ok)
+    if len(rows):
+        out[rows] = data[starts[rows, None] + np.arange(width)]
+    return out, ok
+
+
+def _digits(d: np.ndarray, positions: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(the number the ASCII digits at ``positions`` spell, whether all of them are digits)."""
+    number = np.zeros(len(d), dtype=np.int64)
+    digits = np.ones(len(d), dtype=bool)
+    for i in positions:
+        digit = d[:, i] - np.uint8(48)  # a byte below '0' wraps past 9
+        digits &= digit <= 9
+        number = number * 10 + digit
+    return number, digits
+
+
+def _only_digits(arr: pa.Array, width: int) -> np.ndarray:
+    """Where a present text is exactly ``width`` ASCII digits (the expression ^\\d{width}$)."""
+    d, ok = _fixed(arr, width)
+    out: np.ndarray = ok & ((d - np.uint8(48)) <= 9).all(axis=1)
+    return out
+
+
+_DASH = ord("-")
+
+
+def _control(arr: pa.Array) -> np.ndarray:
+    """Where a present text holds a control character other than tab and newline. In UTF-8 those are
+    single bytes that no multi-byte character contains, so the bytes decide."""
+    starts, lengths, data = _utf8(arr)
+    bad = ((data < 0x20) & (data != 9) & (data != 10)) | (data == 0x7F)
+    before = np.zeros(len(data) + 1, dtype=np.int64)
+    np.cumsum(bad, out=before[1:])
+    out: np.ndarray = _valid(arr) & (before[starts + lengths] - before[starts] > 0)
+    return out
+
+
 def _bad_text(arr: pa.Array, min_len: int, max_len: int) -> np.ndarray:
     """True where a present text is too short, too long or holds control characters."""
     length = _np(pc.utf8_length(arr), min_len)
-    control = _np(pc.match_substring_regex(arr, _CONTROL), False)
-    out: np.ndarray = (length < min_len) | (length > max_len) | control
+    out: np.ndarray = (length < min_len) | (length > max_len) | _control(arr)
     return out
 
 
@@ -179,12 +296,11 @@ def _out_of(arr: pa.Array, lo: int, hi: int) -> np.ndarray:
 
 
 def _month_index(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(month index, bad) for texts that must be YYYY-MM with a year from 1."""
-    ok = _np(pc.match_substring_regex(arr, _MONTH), False)
-    text = arr.fill_null("0000-01")
-    year = _np(pc.cast(pc.utf8_slice_codeunits(text, 0, 4), pa.int64(), safe=False), 0) if len(arr) else np.zeros(0)
-    month = _np(pc.cast(pc.utf8_slice_codeunits(text, 5, 7), pa.int64(), safe=False), 1) if len(arr) else np.zeros(0)
-    ok &= year >= 1
+    """(month index, bad) for texts that must be YYYY-MM (^\\d{4}-(0[1-9]|1[0-2])$) with a year from 1."""
+    d, ok = _fixed(arr, 7)
+    year, year_digits = _digits(d, (0, 1, 2, 3))
+    month, month_digits = _digits(d, (5, 6))
+    ok &= year_digits & month_digits & (d[:, 4] == _DASH) & (month >= 1) & (month <= 12) & (year >= 1)
     index = np.where(ok, year * 12 + month - 1, -1).astype(np.int64)
     return index, ~ok & _valid(arr)
 
@@ -193,21 +309,18 @@ _DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 
 def _dates(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(year, month, day, valid) for texts that must be real dates YYYY-MM-DD (year from 1)."""
-    ok = _np(pc.match_substring_regex(arr, _DATE), False)
-    text = pc.if_else(pa.array(ok), arr.fill_null("1970-01-01"), "1970-01-01") if len(arr) else arr
-    parts = [
-        _np(pc.cast(pc.utf8_slice_codeunits(text, a, b), pa.int64()), 1).astype(np.int64)
-        if len(arr)
-        else np.zeros(0, np.int64)
-        for a, b in ((0, 4), (5, 7), (8, 10))
-    ]
-    y, m, d = parts
+    """(year, month, day, valid) for texts that must be real dates YYYY-MM-DD (year from 1);
+    1970-01-01 where the text is not one."""
+    d, ok = _fixed(arr, 10)
+    y, y_ok = _digits(d, (0, 1, 2, 3))
+    m, m_ok = _digits(d, (5, 6))
+    day, d_ok = _digits(d, (8, 9))
+    ok &= y_ok & m_ok & d_ok & (d[:, 4] == _DASH) & (d[:, 7] == _DASH)
     leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
     month_ok = (m >= 1) & (m <= 12)
     days = np.where(month_ok, _DAYS[np.clip(m, 1, 12) - 1], 0) + ((m == 2) & leap)
-    ok &= (y >= 1) & month_ok & (d >= 1) & (d <= days)
-    return y, m, d, ok
+    ok &= (y >= 1) & month_ok & (day >= 1) & (day <= days)
+    return np.where(ok, y, 1970), np.where(ok, m, 1), np.where(ok, day, 1), ok
 
 
 def _lists(arr: pa.Array) -> tuple[np.ndarray, pa.Array, np.ndarray]:
@@ -220,6 +333,19 @@ def _lists(arr: pa.Array) -> tuple[np.ndarray, pa.Array, np.ndarray]:
     return owner, items, lengths
 
 
+def _amounts(arr: pa.Array) -> np.ndarray:
+    """Whole kronor as floats (0 where absent), bounded so that sums of them stay exact; an amount out
+    of the contract's range marks its household already, whatever it is summed to here."""
+    return np.clip(_np(arr, 0).astype(np.float64), -(2.0**52), 2.0**52)
+
+
+def _sum_by(owner: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """The sum of ``values`` per owner ``0..n-1`` (a float; exact for the amounts of a household)."""
+    if not len(owner):
+        return np.zeros(n)
+    return np.bincount(owner, weights=values, minlength=n)
+
+
 def _any_by(owner: np.ndarray, bad: np.ndarray, n: int) -> np.ndarray:
     if not len(owner):
         return np.zeros(n, dtype=bool)
@@ -227,9 +353,9 @@ def _any_by(owner: np.ndarray, bad: np.ndarray, n: int) -> np.ndarray:
 
 
 def _struct_field(arr: pa.Array, name: str) -> pa.Array:
-    """A struct's field, null where the struct itself is null."""
-    sub = pc.struct_field(arr, name)
-    return pc.if_else(arr.is_null(), pa.nulls(len(arr), sub.type), sub) if arr.null_count else sub
+    """A struct's field, null where the struct itself is null (as Arrow's kernel gives it, unlike
+    ``StructArray.field``, which shows the child's values)."""
+    return pc.struct_field(arr, name)
 
 
 def columns(table: pa.Table) -> tuple[Columns, np.ndarray]:
@@ -239,13 +365,15 @@ def columns(table: pa.Table) -> tuple[Columns, np.ndarray]:
 
     def col(name: str) -> pa.Array:
         c = table.column(name)
-        return c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
+        if isinstance(c, pa.ChunkedArray):
+            return c.chunk(0) if c.num_chunks == 1 else c.combine_chunks()
+        return c
 
     period = col("period")
     month, bad_month = _month_index(period)
     bad |= bad_month | _isnull(period)
     kommun = col("kommun")
-    bad |= _valid(kommun) & ~_np(pc.match_substring_regex(kommun, r"^\d{4}$"), False)
+    bad |= _valid(kommun) & ~_only_digits(kommun, 4)
     gem = col("gemensamt_hushall_antal")
     bad |= _valid(gem) & _out_of(gem, 1, MAX_HUSHALLSGEMENSKAP)
     bad |= _valid(col("foregaende"))
@@ -314,7 +442,7 @@ def columns(table: pa.Table) -> tuple[Columns, np.ndarray]:
     has_pnr = _valid(pnr)
     # only the 12-digit form: another form is the same number written otherwise, and the engine
     # (which reads every form) must decide whether two persons share it
-    p_bad |= has_pnr & ~_np(pc.match_substring_regex(pnr, r"^\d{12}$"), False)
+    p_bad |= has_pnr & ~_only_digits(pnr, 12)
     for i in np.flatnonzero(has_pnr):
         if personnummer_problem(str(pnr_np[i])):
             p_bad[i] = True
@@ -386,26 +514,23 @@ def columns(table: pa.Table) -> tuple[Columns, np.ndarray]:
         c_bad |= _valid(pc.struct_field(costs_items, name))
     bad |= _any_by(c_owner, c_bad, n)
     # the sum of the application's amounts
-    total = np.zeros(n, dtype=np.int64)
-    if len(i_owner):
-        np.add.at(total, i_owner, _np(i_belopp, 0).astype(np.int64))
-    if len(c_owner):
-        np.add.at(total, c_owner, _np(c_belopp, 0).astype(np.int64))
-    np.add.at(total, hh, np.where(has_fn, _np(fn_belopp, 0), 0).astype(np.int64))
+    i_amount, c_amount = _amounts(i_belopp), _amounts(c_belopp)
+    fn_amount = np.where(has_fn, _amounts(fn_belopp), 0)
+    total = _sum_by(i_owner, i_amount, n) + _sum_by(c_owner, c_amount, n) + _sum_by(hh, fn_amount, n)
     bad |= total > MAX_SUMMA
 
     bad |= _any_by(hh, p_bad, n)
 
     # -- the columns, for every household (those marked bad are never read)
-    income = np.zeros((len(hh), len(INCOME_TYPES)), dtype=np.int64)
-    so_far = np.zeros_like(income)
     ok_i = (where >= 0) & (i_code >= 0)
-    np.add.at(income, (where[ok_i], i_code[ok_i]), _np(i_belopp, 0).astype(np.int64)[ok_i])
-    np.add.at(so_far, (where[ok_i], i_code[ok_i]), _np(i_so_far, 0).astype(np.int64)[ok_i])
-    cost = np.zeros((n, len(COST_TYPES)), dtype=np.int64)
+    cells = where[ok_i] * len(INCOME_TYPES) + i_code[ok_i]
+    shape = (len(hh), len(INCOME_TYPES))
+    income = _sum_by(cells, i_amount[ok_i], shape[0] * shape[1]).astype(np.int64).reshape(shape)
+    so_far = _sum_by(cells, _amounts(i_so_far)[ok_i], shape[0] * shape[1]).astype(np.int64).reshape(shape)
     c_code = _code(c_typ, COST_TYPES)
     ok_c = c_code >= 0
-    np.add.at(cost, (c_owner[ok_c], c_code[ok_c]), _np(c_belopp, 0).astype(np.int64)[ok_c])
+    cells = c_owner[ok_c] * len(COST_TYPES) + c_code[ok_c]
+    cost = _sum_by(cells, c_amount[ok_c], n * len(COST_TYPES)).astype(np.int64).reshape(n, len(COST_TYPES))
     housing_lines = np.bincount(c_owner[c_code == 0], minlength=n) if len(c_owner) else np.zeros(n, dtype=np.int64)
     out = Columns(
         n=n,

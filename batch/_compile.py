@@ -18,6 +18,7 @@ gives an amount the engine would not.
 from __future__ import annotations
 
 import ast
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -52,6 +53,7 @@ class Env:
     person_values: dict[str, Value] = field(default_factory=dict)
     active_h: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     active_p: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    capped: dict[str, np.ndarray] = field(default_factory=dict)  # households whose kommun caps a cost type
 
     def mark(self, bad: Value, scope: str) -> None:
         """Rows (of ``scope``) where the engine must decide; only rows that are evaluated count."""
@@ -70,6 +72,16 @@ class Env:
 
 
 Fn = Callable[[Env], Value]
+
+
+class Varying:
+    """An amount that differs between the months computed together: a column per household and per
+    person (each row's month's amount)."""
+
+    __slots__ = ("h", "p")
+
+    def __init__(self, h: np.ndarray, p: np.ndarray) -> None:
+        self.h, self.p = h, p
 
 
 def _f(v: Value) -> Value:
@@ -166,6 +178,8 @@ class Compiler:
             if found is _ABSENT:
                 env.mark(True, scope)  # not entered for the month: the engine names it, for the rows that read it
                 return empty
+            if type(found) is Varying:  # an amount that differs between the months computed together
+                return found.p if scope == "person" else found.h
             return found
 
         return read
@@ -466,44 +480,71 @@ def _column(table: Table, column: str, fallback: str | None = None) -> list[floa
 
 
 def _uppslag(env: Env, scope: str, values: list[Value]) -> Value:
+    """The first row whose key equals the value; a search over the table's distinct keys, sorted."""
     table: Table = values[0]
-    key = _f(values[1])
+    key = np.asarray(_f(values[1]), dtype=np.float64)
     column = values[2] if len(values) > 2 else "belopp"
     key_col = table.columns[0]
-    result = np.zeros(np.shape(key))
-    found = np.zeros(np.shape(key), dtype=bool)
+    first: dict[float, float | None] = {}
     for row in table.rows:
         k = row.get(key_col)
-        if k is None:
-            continue
-        hit = ~found & (key == float(k))
-        v = row.get(column)
-        if v is None:
-            env.mark(hit, scope)
-        else:
-            result = np.where(hit, float(v), result)
-        found |= hit
+        if k is not None and float(k) not in first:
+            v = row.get(column)
+            first[float(k)] = None if v is None else float(v)
+    keys = np.array(sorted(first), dtype=np.float64)
+    if not len(keys):
+        env.mark(np.ones(np.shape(key), dtype=bool), scope)
+        return np.zeros(np.shape(key))
+    amounts = np.array([first[k] if first[k] is not None else 0.0 for k in keys.tolist()])
+    silent = np.array([first[k] is None for k in keys.tolist()])
+    pos = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+    found = keys[pos] == key
+    env.mark(found & silent[pos], scope)  # the statute gives no amount in that row
     env.mark(~found, scope)
     env.mark(_near_whole(key) if np.ndim(key) else False, scope)
-    return result
+    return np.where(found, amounts[pos], 0.0)
 
 
 def _intervall(env: Env, scope: str, values: list[Value]) -> Value:
+    """The first row whose bounds hold the value. Rows in order of their lower bounds, none
+    overlapping the next (every table in the rule files) are searched at once; others row by row."""
     table: Table = values[0]
-    x = _f(values[1])
+    x = np.asarray(_f(values[1]), dtype=np.float64)
     column = values[2] if len(values) > 2 else "belopp"
     fallback = values[3] if len(values) > 3 else None
     lo, hi = table.columns[0], table.columns[1]
+    rows: list[tuple[float, float | None, float | None]] = []
+    for row, v in zip(table.rows, _column(table, column, fallback), strict=True):
+        start, end = row.get(lo), row.get(hi)
+        if start is not None:
+            rows.append((float(start), None if end is None else float(end), v))
+    ordered = all(a[1] is not None and a[0] < b[0] and a[1] < b[0] for a, b in itertools.pairwise(rows))
+    if not rows or not ordered:
+        return _intervall_rows(env, scope, x, rows)
+    lows = np.array([r[0] for r in rows])
+    highs = np.array([np.inf if r[1] is None else r[1] for r in rows])
+    amounts = np.array([0.0 if r[2] is None else r[2] for r in rows])
+    silent = np.array([r[2] is None for r in rows])
+    i = np.maximum(np.searchsorted(lows, x, side="right") - 1, 0)
+    low, high = lows[i], highs[i]
+    hit = (x >= low) & (x <= high)
+    env.mark(hit & (np.abs(x - low) < EPS) & (x != low), scope)
+    env.mark(hit & (np.abs(x - high) < EPS) & (x != high), scope)
+    env.mark(hit & silent[i], scope)
+    env.mark(~hit, scope)
+    return np.where(hit, amounts[i], 0.0)
+
+
+def _intervall_rows(
+    env: Env, scope: str, x: np.ndarray, rows: list[tuple[float, float | None, float | None]]
+) -> np.ndarray:
     result = np.zeros(np.shape(x))
     found = np.zeros(np.shape(x), dtype=bool)
-    for row, v in zip(table.rows, _column(table, column, fallback), strict=True):
-        low, high = row.get(lo), row.get(hi)
-        if low is None:
-            continue
-        hit = ~found & (x >= float(low)) & (True if high is None else (x <= float(high)))
-        env.mark(hit & (np.abs(x - float(low)) < EPS) & (x != float(low)), scope)
+    for low, high, v in rows:
+        hit = ~found & (x >= low) & (True if high is None else (x <= high))
+        env.mark(hit & (np.abs(x - low) < EPS) & (x != low), scope)
         if high is not None:
-            env.mark(hit & (np.abs(x - float(high)) < EPS) & (x != float(high)), scope)
+            env.mark(hit & (np.abs(x - high) < EPS) & (x != high), scope)
         if v is None:
             env.mark(hit, scope)
         else:
@@ -530,32 +571,35 @@ _VECTOR: dict[str, Callable[[Env, str, list[Value]], Value]] = {
 
 
 def _income(env: Env, types: list[str], *, so_far: bool = False, excluded: bool = False) -> Value:
-    matrix = env.cols.income_so_far if so_far else env.cols.income
     codes = [INCOME_TYPES.index(t) for t in types]
     if excluded:
         codes = [i for i in range(len(INCOME_TYPES)) if i not in codes]
     if not codes:
         return np.zeros(env.cols.persons)
-    return matrix[:, codes].sum(axis=1).astype(np.float64)
+    return env.cols.income_sum(tuple(sorted(codes)), so_far)
 
 
 def _cost(env: Env, types: list[str]) -> Value:
-    codes = [COST_TYPES.index(t) for t in types]
-    return env.cols.costs[:, codes].sum(axis=1).astype(np.float64)
+    return env.cols.cost_sum(tuple(sorted(COST_TYPES.index(t) for t in types)))
 
 
 def _capped(env: Env, typ: str) -> Value:
     """A cost as applied for; a kommun with a cap on it: the engine decides (it records the cap)."""
-    capped = [k.split(".")[1] for k in env.norms if k.startswith("kommun.") and k.endswith(f".tak.{typ}")]
-    if capped:
-        hit = np.isin(env.cols.kommun, np.array(capped, dtype=object))
-        env.mark(hit & (env.cols.costs[:, COST_TYPES.index(typ)] > 0), "hushall")
+    capped = env.capped.get(typ)
+    if capped is None:
+        kommuner = [k.split(".")[1] for k in env.norms if k.startswith("kommun.") and k.endswith(f".tak.{typ}")]
+        capped = env.capped[typ] = (
+            np.isin(env.cols.kommun, np.array(kommuner, dtype=object)) if kommuner else np.zeros(env.cols.n, bool)
+        )
+    env.mark(capped & (env.cols.costs[:, COST_TYPES.index(typ)] > 0), "hushall")
     return _cost(env, [typ])
 
 
 def _jobbstimulans(env: Env, texts: list[str], numbers: list[Value]) -> Value:
     """engine._functions.jobbstimulans_window over month numbers, for every person at once."""
     c = env.cols
+    if not all(_is_scalar(n) for n in numbers):
+        raise Unsupported("jobbstimulans med belopp som skiljer mellan månaderna")
     qualify, length = int(numbers[0]), int(numbers[1])
     own = c.p_history_months >= 0
     months = np.where(own, c.p_history_months, c.history_months[c.hh])

@@ -1,10 +1,15 @@
-"""A table of applications computed column by column, month by month, with the engine as referee.
+"""A table of applications computed column by column, months alike together, with the engine as referee.
 
 :func:`evaluate_table` returns, for every row, the six amounts where the columnar path could compute
 them and ``computed = False`` where it could not: rows the sound filter held back, rows in doubt,
 and every row of a month whose rules the columnar compiler cannot express. The caller computes
 those with the engine (:meth:`engine.RuleBundle.calculate`), which also names the field of a
 refused application.
+
+Months whose plans differ only in amounts (the same rule versions, the same tables, the same norms
+entered) are computed as one group: an amount that differs between them becomes a column (each
+household's month's amount, a float, as any value that differs between households already is), so
+a file spanning two years is a handful of passes instead of one per month.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from batch._columns import Columns, columns
-from batch._compile import Compiler, Env, Fn, Unsupported, _f
+from batch._compile import Compiler, Env, Fn, Unsupported, Varying, _f
 from engine import Month
 from engine._errors import InputError
 from engine._expression import T
@@ -34,6 +39,7 @@ class MonthProgram:
     steps: list[tuple[Any, Fn]]
     outputs: tuple[str, ...]
     controls_read_calculation: bool  # an active control is about the calculation itself
+    kind: tuple[Any, ...] = ()  # equal for months that may be computed together (see module doc)
 
 
 class Programs:
@@ -63,13 +69,22 @@ class Programs:
     def _build(self, month: Month) -> MonthProgram:
         plan = self.bundle.plan(month, self.overrides)
         day = month.first_day
-        steps: list[tuple[Any, Fn]] = []
-        for pr in plan.rules:
-            version = self.bundle.rules[pr.id].version_on(day)
-            steps.append((pr, self.compiler.compile(version.spec.formel, pr.entity)))
+        texts = [self.bundle.rules[pr.id].version_on(day).spec.formel for pr in plan.rules]
+        steps = [(pr, self.compiler.compile(text, pr.entity)) for pr, text in zip(plan.rules, texts, strict=True)]
         controls = self.bundle.controls
         reads_calc = controls is not None and any(c.spec.fakta == "berakning" for c in controls.active(day))
-        return MonthProgram(plan, steps, plan.outputs, reads_calc)
+        rules = tuple(
+            (pr.id, formula, pr.entity, pr.roles, pr.typ, pr.requirement is not None)
+            for pr, formula in zip(plan.rules, texts, strict=True)
+        )
+        # amounts may differ within a group; anything else read (a table, a text, a flag) may not
+        norms = tuple((k, None if _amount(v) else repr(v)) for k, v in sorted(plan.norms.items()))
+        kind = (rules, norms, tuple(sorted(plan.missing)), plan.outputs, reads_calc)
+        return MonthProgram(plan, steps, plan.outputs, reads_calc, kind)
+
+
+def _amount(value: Any) -> bool:
+    return isinstance(value, Decimal | int) and not isinstance(value, bool)
 
 
 @dataclass
@@ -85,28 +100,61 @@ def evaluate_table(programs: Programs, table: pa.Table) -> TableResult:
     amounts = np.zeros((cols.n, len(outputs)), dtype=np.int64)
     computed = np.zeros(cols.n, dtype=bool)
     rows = np.flatnonzero(ok)
-    rows = rows[np.argsort(cols.month[rows], kind="stable")]
-    ordered = cols.permute(rows)
-    months, starts = np.unique(ordered.month, return_index=True)
-    ends = [*starts[1:], len(rows)] if len(starts) else []
-    for m, a, b in zip(months.tolist(), starts.tolist(), ends, strict=True):
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for m in np.unique(cols.month[rows]).tolist():
         program = programs.get(int(m))
-        if program is None or program.controls_read_calculation:
-            continue
-        values, doubt = evaluate_month(program, ordered.slice(a, b))
+        if program is not None and not program.controls_read_calculation:
+            groups.setdefault(program.kind, []).append(int(m))
+    for months in groups.values():
+        where = rows[np.isin(cols.month[rows], months)]
+        part = cols.permute(where)
+        values, doubt = evaluate_group(programs, months, part)
         good = ~doubt
-        where = rows[a:b][good]
-        amounts[where] = values[good]
-        computed[where] = True
+        amounts[where[good]] = values[good]
+        computed[where[good]] = True
     return TableResult(computed, amounts, outputs)
 
 
-def evaluate_month(program: MonthProgram, cols: Columns) -> tuple[np.ndarray, np.ndarray]:
-    """The outputs of one month's households, and which of them are in doubt."""
+def evaluate_group(programs: Programs, months: list[int], cols: Columns) -> tuple[np.ndarray, np.ndarray]:
+    """The outputs of the households of ``months`` (of one group), and which of them are in doubt."""
+    first = programs.get(months[0])
+    assert first is not None
+    if len(months) == 1:
+        return evaluate_month(first, cols)
+    plans = [p.plan for p in (programs.get(m) for m in months) if p is not None]
+    position = np.searchsorted(np.array(months), cols.month)  # each household's month in the group
+    norms: dict[str, Any] = {}
+    for nid, value in first.plan.norms.items():
+        by_month = [plan.norms[nid] for plan in plans]
+        if all(v == value for v in by_month):
+            norms[nid] = value
+        else:
+            h = np.array([float(v) for v in by_month])[position]
+            norms[nid] = Varying(h, h[cols.hh])
+    try:
+        return evaluate_month(first, cols, norms)
+    except Unsupported:  # an amount a formula needs the same for every row (jobbstimulans' months)
+        values = np.zeros((cols.n, len(first.outputs)), dtype=np.int64)
+        doubt = np.zeros(cols.n, dtype=bool)
+        for m in months:
+            program = programs.get(m)
+            assert program is not None
+            where = np.flatnonzero(cols.month == m)
+            values[where], doubt[where] = evaluate_month(program, cols.permute(where))
+        return values, doubt
+
+
+def evaluate_month(
+    program: MonthProgram, cols: Columns, norms: dict[str, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The outputs of one month's households (or a group's, with its amounts), and which are in doubt."""
     plan = program.plan
-    env = Env(cols=cols, norms=plan.norms, missing=plan.missing, doubt=np.zeros(cols.n, dtype=bool))
+    env = Env(
+        cols=cols, norms=plan.norms if norms is None else norms, missing=plan.missing, doubt=np.zeros(cols.n, bool)
+    )
     everyone_h = np.ones(cols.n, dtype=bool)
     everyone_p = np.ones(cols.persons, dtype=bool)
+    roles: dict[frozenset[str], np.ndarray] = {}  # the persons of each set of roles rules apply to
     for pr, fn in program.steps:
         if pr.entity == "hushall":
             env.active_h, env.active_p = everyone_h, everyone_p
@@ -114,7 +162,9 @@ def evaluate_month(program: MonthProgram, cols: Columns) -> tuple[np.ndarray, np
             value = _typed(env, pr, value, "hushall")
             env.values[pr.id] = value
         else:
-            mask = everyone_p if pr.roles is None else np.isin(cols.roll, list(pr.roles))
+            mask = everyone_p if pr.roles is None else roles.get(pr.roles)
+            if mask is None:
+                mask = roles[pr.roles] = np.isin(cols.roll, list(pr.roles))
             env.active_h, env.active_p = everyone_h, mask
             value = _full(fn(env), cols.persons)
             value = _typed(env, pr, value, "person")

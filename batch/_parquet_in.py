@@ -70,11 +70,26 @@ def row_groups(pf: pq.ParquetFile, size: int) -> list[tuple[int, int]] | None:
     return groups
 
 
+_OPEN: dict[tuple[str, int, int], tuple[pq.ParquetFile, pa.Schema]] = {}
+
+
 def read_group(path: str, group: int) -> pa.Table:
-    """One row group, conformed to the contract (in a worker)."""
-    pf, schema = open_file(Path(path))
+    """One row group, conformed to the contract (in a worker, which keeps the file open for its next
+        row groups: the footer is read and the schema checked once). Read, not memory-mapped: a file cut
+    short while the run reads it is then an error, never a crashed worker."""
     try:
-        table = pf.read_row_group(group)
+        st = Path(path).stat()
+    except OSError as exc:
+        raise BatchError(f"{path}: kan inte läsas ({exc.strerror or exc})") from None
+    key = (path, st.st_size, st.st_mtime_ns)
+    found = _OPEN.get(key)
+    if found is None:
+        found = open_file(Path(path))
+        _OPEN.clear()
+        _OPEN[key] = found
+    pf, schema = found
+    try:
+        table = pf.read_row_group(group, use_threads=False)
     except (pa.ArrowInvalid, OSError) as exc:
         raise BatchError(f"{path}: radgrupp {group} kan inte läsas ({exc})") from None
     return conform(table, schema, Path(path))

@@ -27,13 +27,14 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from batch._chunk import ChunkResult, Options, process, result_table
+from batch._chunk import ChunkResult, Options, process, read_table_bytes, result_table
 from batch._parquet_in import BatchError, conform, open_file, row_groups
 from engine._limits import MAX_FIL
 
 CHUNK = 25_000
 CHUNK_BYTES = 64 << 20
 STATE = "korning.json"
+PART_FORMAT = "arrow-ipc"  # of the parts of a run with Parquet out; a resumed run must find the same
 MAX_WORKERS = 256
 
 
@@ -156,7 +157,7 @@ def _parquet_chunks(path: Path, size: int, *, in_workers: bool) -> Iterator[tupl
 
 def _part_paths(parts: Path, index: int, parquet: bool) -> tuple[Path, Path]:
     stem = parts / f"del-{index:07d}"
-    return stem.with_suffix(".parquet" if parquet else ".jsonl"), stem.with_suffix(".fel.jsonl")
+    return stem.with_suffix(".arrow" if parquet else ".jsonl"), stem.with_suffix(".fel.jsonl")
 
 
 def _write_part(parts: Path, result: ChunkResult, parquet: bool) -> None:
@@ -168,6 +169,78 @@ def _write_part(parts: Path, result: ChunkResult, parquet: bool) -> None:
         os.replace(tmp, path)  # the .klar file last: the chunk counts as done only when all are there
 
 
+class _Joiner:
+    """The output and the error file, written in input order as the chunks finish, while the run goes
+    on (the parts on disk stay the record a resumed run joins from). Chunks that finish ahead of an
+    earlier one wait here, at most ``limit`` of them; past that the joiner gives up and the parts are
+    joined at the end instead, so memory stays bounded whatever order the chunks finish in."""
+
+    def __init__(self, job: Job, limit: int) -> None:
+        self.job, self.limit = job, limit
+        self.parquet = job.options.parquet_out
+        self.tmp = job.target.with_name(job.target.name + ".tmp")
+        self.err_tmp = job.errors.with_name(job.errors.name + ".tmp")
+        self.next = 0
+        self.waiting: dict[int, ChunkResult] = {}
+        self.writer: pq.ParquetWriter | None = None
+        self.out: Any = None if self.parquet else self.tmp.open("wb")
+        self.err: Any = self.err_tmp.open("wb")
+        self.ok = True
+
+    def add(self, result: ChunkResult) -> None:
+        if not self.ok:
+            return
+        self.waiting[result.index] = result
+        while self.next in self.waiting:
+            self._write(self.waiting.pop(self.next))
+            self.next += 1
+        if len(self.waiting) > self.limit:
+            self.abandon()
+
+    def _write(self, result: ChunkResult) -> None:
+        if self.parquet:
+            self.writer = _append(self.writer, self.tmp, read_table_bytes(result.data))
+        else:
+            self.out.write(result.data)
+        self.err.write(result.errors)
+
+    def finish(self, count: int) -> bool:
+        """True when every chunk ``0..count-1`` is written: the files are put in place."""
+        if not self.ok or self.next != count:
+            self.abandon()
+            return False
+        self._close()
+        if self.parquet and self.writer is None:
+            pq.write_table(result_table([]), self.tmp)
+        os.replace(self.tmp, self.job.target)
+        os.replace(self.err_tmp, self.job.errors)
+        return True
+
+    def abandon(self) -> None:
+        self.ok = False
+        self.waiting.clear()
+        self._close()
+        self.tmp.unlink(missing_ok=True)
+        self.err_tmp.unlink(missing_ok=True)
+
+    def _close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        for f in (self.out, self.err):
+            if f is not None and not f.closed:
+                f.close()
+
+
+def _append(writer: pq.ParquetWriter | None, path: Path, table: pa.Table) -> pq.ParquetWriter | None:
+    """``table`` added to the Parquet file at ``path`` (opened with the first table that has rows)."""
+    if table.num_rows == 0:
+        return writer
+    if writer is None:
+        writer = pq.ParquetWriter(path, table.schema)
+    writer.write_table(table.cast(writer.schema) if table.schema != writer.schema else table)
+    return writer
+
+
 def _join(job: Job, parts: Path, count: int) -> None:
     """The parts, in input order, into the output and the error file (each atomically)."""
     parquet = job.options.parquet_out
@@ -176,12 +249,7 @@ def _join(job: Job, parts: Path, count: int) -> None:
         writer: pq.ParquetWriter | None = None
         for i in range(count):
             part, _ = _part_paths(parts, i, True)
-            table = pq.read_table(part)
-            if table.num_rows == 0:
-                continue
-            if writer is None:
-                writer = pq.ParquetWriter(tmp, table.schema)
-            writer.write_table(table.cast(writer.schema) if table.schema != writer.schema else table)
+            writer = _append(writer, tmp, read_table_bytes(part.read_bytes()))
         if writer is None:
             pq.write_table(result_table([]), tmp)
         else:
@@ -217,6 +285,7 @@ def _identity(job: Job) -> dict[str, Any]:
         "antaganden": [list(x) for x in job.options.overrides],
         "trace": job.options.trace,
         "parquet_ut": job.options.parquet_out,
+        "delar_format": PART_FORMAT,
         # row groups read by the workers, or a stream read here: the chunks differ between the two
         "radgrupper": _in_workers(job),
     }
@@ -272,9 +341,13 @@ def run(job: Job, report: Callable[[int, int], None] | None = None) -> Summary:
     )
     done_before = {int(p.name[4:11]) for p in parts.glob("del-*.klar")}
     count = 0
+    # a fresh run writes the output as it goes; a resumed one joins its parts at the end
+    joiner = None if done_before else _Joiner(job, 4 * max(1, job.workers))
 
     def finished(result: ChunkResult, nbytes: int) -> None:
         _write_part(parts, result, job.options.parquet_out)
+        if joiner is not None:
+            joiner.add(result)
         summary.add(result.counts)
         summary.delar += 1
         if report:
@@ -294,16 +367,25 @@ def run(job: Job, report: Callable[[int, int], None] | None = None) -> Summary:
                 continue
             yield item
 
-    if job.dask:
-        from batch._dask import run_on_dask
+    try:
+        if job.dask:
+            from batch._dask import run_on_dask
 
-        run_on_dask(job, pending(), finished)
-    elif job.workers <= 1:
-        for index, kind, payload, first, nbytes in pending():
-            finished(process(job.files, job.options, index, kind, payload, first), nbytes)
-    else:
-        _run_pool(job, pending(), finished)
-    _join(job, parts, count)
+            run_on_dask(job, pending(), finished)
+        elif job.workers <= 1:
+            from batch._chunk import state
+
+            state(job.files, job.options, job.bundle)  # the bundle the caller loaded, not a second one
+            for index, kind, payload, first, nbytes in pending():
+                finished(process(job.files, job.options, index, kind, payload, first), nbytes)
+        else:
+            _run_pool(job, pending(), finished)
+    except BaseException:
+        if joiner is not None:
+            joiner.abandon()
+        raise
+    if joiner is None or not joiner.finish(count):
+        _join(job, parts, count)
     shutil.rmtree(parts)
     summary.sekunder = time.perf_counter() - start
     return summary

@@ -383,3 +383,211 @@ def test_parquet_row_groups_are_read_by_the_workers_with_the_same_result(tmp_pat
     assert _identity(job)["radgrupper"] is False
     big_groups = Job(grouped, tmp_path / "u", tmp_path / "f", options, {}, True, workers=2, chunk=300)
     assert _identity(big_groups)["radgrupper"] is False  # a row group larger than a chunk: streamed
+
+
+# -- months computed together ------------------------------------------------------------------
+
+
+def _amount_from(path: Path, norm: str, old: str, new: str) -> None:
+    """A test copy's norm ``norm`` changed from April 2026: ``old`` until then, ``new`` after."""
+    text = path.read_text(encoding="utf-8")
+    head, rest = text.split(f"  - id: {norm}\n", 1)
+    block, tail = rest.split("\n\n", 1) if "\n\n" in rest else (rest, "")
+    later = f"      - giltig_fran: 2025-07-01\n        varde: {old}\n"
+    assert later in block
+    block = block.replace(
+        later,
+        f"      - giltig_fran: 2025-07-01\n        giltig_till: 2026-03-31\n        varde: {old}\n"
+        f'        kalla: {{sfs: "2025:400", kapitel: 12, paragraf: "8"}}\n'
+        f"      - giltig_fran: 2026-04-01\n        varde: {new}\n",
+    )
+    path.write_text(f"{head}  - id: {norm}\n{block}\n\n{tail}", encoding="utf-8")
+
+
+def _passes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of households of every pass of the column programs, as they happen."""
+    import batch._evaluate as ev
+
+    seen: list[int] = []
+    real = ev.evaluate_month
+
+    def counted(program: Any, cols: Any, norms: Any = None) -> Any:
+        seen.append(cols.n)
+        return real(program, cols, norms)
+
+    monkeypatch.setattr(ev, "evaluate_month", counted)
+    return seen
+
+
+def test_months_that_differ_only_in_amounts_are_one_pass(rule_root: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A share changed in April (a test copy): January–June is one pass over all six months, each
+    household with its own month's share, and every amount is the engine's."""
+    root = rule_root()
+    _amount_from(root / "normer" / "inkomstregler.yaml", "jobbstimulans.andel", "0.25", "0.3")
+    changed = engine.load_bundle(root)
+    months = [f"2026-0{m}" for m in range(1, 7)]
+    programs = batch.Programs(changed)
+    kinds = {programs.get(engine.Month.parse(m).index).kind for m in months}  # type: ignore[union-attr]
+    assert len(kinds) == 1
+    apps = generate(1500, 8, months)
+    passes = _passes(monkeypatch)
+    result = compare(changed, apps)
+    assert result.differences == []
+    assert result.columnar >= 0.95 * len(apps)
+    assert len(passes) == 1 and passes[0] >= result.columnar
+    # the share matters: somebody's jobbstimulans differs between March and April
+    app = {
+        **single("2026-03", historik={"manader_i_folj": 7}),
+        "inkomster": [{"person": "s", "typ": "lon", "belopp": 10_000}],
+    }
+    march, april = changed.calculate(app), changed.calculate({**app, "period": "2026-04"})
+    assert march["inkomster"] - april["inkomster"] == 500  # 10 000 × (0.30 − 0.25)
+
+
+def test_a_month_count_that_differs_within_a_group_is_computed_month_by_month(
+    rule_root: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """jobbstimulans' qualifying months are whole months for every household of a pass; when they
+    differ between the months of a group, each month is its own pass, and the amounts stay the engine's."""
+    root = rule_root()
+    _amount_from(root / "normer" / "inkomstregler.yaml", "jobbstimulans.kvalificering_manader", "6", "5")
+    changed = engine.load_bundle(root)
+    months = ["2026-02", "2026-03", "2026-04", "2026-05"]
+    apps = generate(1200, 12, months)
+    passes = _passes(monkeypatch)
+    result = compare(changed, apps)
+    assert result.differences == []
+    assert result.columnar >= 0.95 * len(apps)
+    assert len(passes) == 1 + len(months)  # the group's pass gave up; then one per month
+
+
+# -- the filter's text checks, byte by byte ------------------------------------------------------
+
+_TEXT = st.one_of(
+    st.none(),
+    st.text(alphabet=st.sampled_from("0123456789-\x00\x1f\x7f\t\n é٣"), max_size=12),
+    st.dates().map(str),
+    st.builds(lambda y, m: f"{y:04d}-{m:02d}", st.integers(0, 9999), st.integers(0, 13)),
+)
+
+
+def _reference_date(text: str) -> bool:
+    import datetime
+    import re
+
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        return False
+    try:
+        return datetime.date.fromisoformat(text).year >= 1
+    except ValueError:
+        return False
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TEXT, max_size=12), st.integers(0, 3), st.sampled_from([pa.string(), pa.large_string()]))
+def test_text_checks_over_the_bytes_decide_as_the_expressions(texts: list[str | None], skip: int, typ: Any) -> None:
+    """Dates, months, digits and control characters read from an array's bytes (also a sliced array,
+    whose values start inside its buffers) decide exactly as a regular expression per text would."""
+    import re
+
+    from batch import _columns as c
+
+    arr = pa.array(["1999-01-01"] * skip + texts, type=typ).slice(skip)
+    assert arr.to_pylist() == texts
+    _, _, _, ok = c._dates(arr)
+    assert ok.tolist() == [t is not None and _reference_date(t) for t in texts]
+    index, bad = c._month_index(arr)
+    months = [
+        t is not None and re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", t) is not None and t[:4] != "0000" for t in texts
+    ]
+    assert (index >= 0).tolist() == months
+    assert bad.tolist() == [t is not None and not m for t, m in zip(texts, months, strict=True)]
+    for t, i in zip(texts, index.tolist(), strict=True):
+        if t is not None and i >= 0:
+            assert i == int(t[:4]) * 12 + int(t[5:7]) - 1
+    assert c._only_digits(arr, 4).tolist() == [
+        t is not None and re.fullmatch(r"[0-9]{4}", t) is not None for t in texts
+    ]
+    control = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+    assert c._control(arr).tolist() == [t is not None and control.search(t) is not None for t in texts]
+
+
+def test_table_lookups_over_columns_take_the_first_matching_row() -> None:
+    """Rows in order of their bounds are searched at once; overlapping or unordered rows row by row,
+    the first that holds the value winning, as in the engine. A row the statute leaves empty, a value
+    no row holds, and a value within rounding distance of a bound are left to the engine."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from batch._compile import Env, _intervall, _uppslag
+    from engine._functions import Table
+
+    x = np.array([0.0, 4.0, 5.0, 7.0, 15.0, 30.0, 9.0 + 1e-9])
+
+    def run(fn: Any, table: Table, *rest: Any) -> tuple[list[float], list[bool]]:
+        env = Env(
+            cols=SimpleNamespace(n=len(x), hh=np.arange(len(x))), norms={}, missing={}, doubt=np.zeros(len(x), bool)
+        )  # type: ignore[arg-type]
+        env.active_h = np.ones(len(x), dtype=bool)
+        return fn(env, "hushall", [table, x, *rest]).tolist(), env.doubt.tolist()
+
+    def t(*rows: tuple[Any, Any, Any]) -> Table:
+        return Table("t", ("fran", "till", "belopp"), tuple({"fran": a, "till": b, "belopp": v} for a, b, v in rows))
+
+    ordered = t((0, 5, 100), (6, 9, 200), (10, None, None))
+    assert run(_intervall, ordered) == (
+        [100.0, 100.0, 100.0, 200.0, 0.0, 0.0, 0.0],
+        [False, False, False, False, True, True, True],  # 15 and 30: no amount; 9 + 1e-9: a bound's width away
+    )
+    overlapping = t((0, 5, 100), (3, 9, 200), (20, 40, 300))
+    assert run(_intervall, overlapping)[0] == [100.0, 100.0, 100.0, 200.0, 0.0, 300.0, 0.0]
+    unordered = t((10, 40, 1), (0, 9, 2))
+    assert run(_intervall, unordered)[0] == [2.0, 2.0, 2.0, 2.0, 1.0, 1.0, 0.0]
+    keyed = Table(
+        "k",
+        ("antal", "belopp"),
+        (
+            {"antal": 5, "belopp": 50},
+            {"antal": 4, "belopp": 40},
+            {"antal": 5, "belopp": 99},
+            {"antal": 7, "belopp": None},
+        ),
+    )
+    assert run(_uppslag, keyed) == (
+        [0.0, 40.0, 50.0, 0.0, 0.0, 0.0, 0.0],
+        [True, False, False, True, True, True, True],  # the first row for 5 wins; 7 has no amount
+    )
+
+
+def test_the_output_is_written_in_order_while_chunks_finish_in_any_order(tmp_path: Path) -> None:
+    """Chunks that finish early wait for the ones before them; too many waiting and the joiner gives
+    up (its half-written files removed), leaving the parts to be joined at the end."""
+    from batch._chunk import ChunkResult
+    from batch._run import Job, _Joiner, options_for
+
+    def job(name: str) -> Job:
+        options = options_for("h", {}, False, False)
+        return Job(tmp_path / "in", tmp_path / f"{name}.jsonl", tmp_path / f"{name}.fel.jsonl", options, {}, False)
+
+    def chunk(i: int) -> ChunkResult:
+        return ChunkResult(i, f"rad {i}\n".encode(), f"fel {i}\n".encode() if i % 2 else b"")
+
+    ordered = _Joiner(job("a"), limit=2)
+    for i in (1, 0, 3, 2, 4):
+        ordered.add(chunk(i))
+    assert ordered.finish(5)
+    assert (tmp_path / "a.jsonl").read_text() == "".join(f"rad {i}\n" for i in range(5))
+    assert (tmp_path / "a.fel.jsonl").read_text() == "fel 1\nfel 3\n"
+
+    waiting = _Joiner(job("b"), limit=2)
+    for i in (3, 2, 1):  # three wait for chunk 0
+        waiting.add(chunk(i))
+    waiting.add(chunk(0))
+    assert not waiting.finish(4)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.fel.jsonl", "a.jsonl"]
+
+    short = _Joiner(job("c"), limit=2)
+    short.add(chunk(0))
+    assert not short.finish(2)  # a chunk never came: nothing is put in place
+    assert not (tmp_path / "c.jsonl").exists()
