@@ -113,6 +113,12 @@ class Rule(_Strict):
     enhet: StrictStr | None = None  # for tal/antal rules, e.g. "timmar per vecka"
     forklaring: StrictStr | None = None
     krav: Krav | None = None
+    # for an antal rule that numbers a choice (a point of a paragraph, say): what each number means,
+    # in words for people (statistics and reports read them here, not from code)
+    varden: (
+        dict[Annotated[StrictStr, Field(pattern=r"^(0|[1-9][0-9]*)$")], Annotated[StrictStr, Field(min_length=1)]]
+        | None
+    ) = None
     versioner: Annotated[list[RuleVersion], Field(min_length=1)]
     lagrum: Annotated[list[Lagrum], Field(min_length=1)]
 
@@ -122,6 +128,8 @@ class Rule(_Strict):
             raise ValueError("roller kan bara anges för regler med entitet: person")
         if self.krav is not None and self.typ != "villkor":
             raise ValueError("krav kan bara anges för regler av typ villkor")
+        if self.varden is not None and self.typ != "antal":
+            raise ValueError("varden kan bara anges för regler av typ antal")
         return self
 
 

@@ -22,16 +22,7 @@ from statistik._layout import HOUSEHOLD_FIELDS, LAYOUT, PERSON_FIELDS
 
 SUPPLEMENT = "forsorjningshinder"
 GRANTED = ("beviljat", "delvis")
-# SoL 12 kap. 4 a § andra stycket, by the number the rule aktivitetskrav_undantag gives.
-EXEMPTIONS = {
-    1: "under 18 år",
-    2: "18–20 år och går i skolan",
-    3: "arbetar eller deltar i insatser minst den längsta tiden",
-    4: "har uppnått riktåldern för pension",
-    5: "har hel sjuk- eller aktivitetsersättning",
-    6: "föräldraledig med barn under ett år",
-    7: "förmedlingsinsatser på deltid (SoF 12 kap. 4 §)",
-}
+EXEMPTION_RULE = "aktivitetskrav_undantag"  # its value: the point of SoL 12 kap. 4 a § andra stycket
 
 
 @dataclass
@@ -117,7 +108,7 @@ def build_month(log: Any, bundle: engine.RuleBundle, month: str, kommun: str | N
         exempt.update(ex)
     out.activity = {
         "krav_stalls": required,
-        "undantagna": {EXEMPTIONS.get(k, f"punkt {k}"): n for k, n in sorted(exempt.items())},
+        "undantagna": {_exemption(bundle, k): n for k, n in sorted(exempt.items())},
     }
     assert all(set(h) == set(HOUSEHOLD_FIELDS) for h in out.households)
     assert all(set(p) == set(PERSON_FIELDS) for p in out.persons)
@@ -196,6 +187,13 @@ def _household(app: Mapping[str, Any], case: Mapping[str, Any], month: str, amou
     }
 
 
+def _exemption(bundle: engine.RuleBundle, point: int) -> str:
+    """The exemption's words, as the rule file gives them for the number (``varden``)."""
+    rule = bundle.rules.get(EXEMPTION_RULE)
+    labels = rule.spec.varden if rule is not None else None
+    return (labels or {}).get(str(point)) or f"punkt {point}"
+
+
 def _activity(result: Mapping[str, Any]) -> tuple[int, Counter[int]]:
     """Adults with an activity requirement set, and those exempted by the reason's number (from the trace)."""
     required = 0
@@ -203,6 +201,6 @@ def _activity(result: Mapping[str, Any]) -> tuple[int, Counter[int]]:
     for e in result.get("trace") or []:
         if e.get("regel") == "aktivitetskrav_ska_stallas" and e.get("varde") is True:
             required += 1
-        elif e.get("regel") == "aktivitetskrav_undantag" and isinstance(e.get("varde"), int) and e["varde"] > 0:
+        elif e.get("regel") == EXEMPTION_RULE and isinstance(e.get("varde"), int) and e["varde"] > 0:
             exempt[int(e["varde"])] += 1
     return required, exempt

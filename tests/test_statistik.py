@@ -343,3 +343,31 @@ def test_a_bundle_without_statistics_files_still_loads(rule_root: Any) -> None:
     bundle = engine.load_bundle(root)
     assert bundle.statistik is None
     assert "forsorjningshinder_forslag" not in bundle.calculate(_app()).to_dict()
+
+
+def test_the_exemptions_from_the_activity_requirement_are_counted_in_the_rule_files_words(
+    bundle: engine.RuleBundle, rule_root: Any
+) -> None:
+    """The month's figures name each exemption as the rule aktivitetskrav_undantag's ``varden`` do:
+    policy staff reword (or renumber) them in YAML, and the statistics follow."""
+    from statistik._month import _activity, _exemption
+
+    people = [
+        {"id": "s", "roll": "sokande", "fodd": "2008-12-01"},  # 17 years old: point 1
+        {"id": "m", "roll": "medsokande", "fodd": "1990-01-01", "riktalder_uppnadd": True},  # point 4
+    ]
+    result = bundle.calculate(_app(period="2026-11", hushall=people, historik={"manader_i_folj": 8})).to_dict()
+    required, exempt = _activity(result)
+    assert required == 0 and dict(exempt) == {1: 1, 4: 1}
+    assert [_exemption(bundle, k) for k in sorted(exempt)] == ["under 18 år", "har uppnått riktåldern för pension"]
+    assert _exemption(bundle, 9) == "punkt 9"  # a number the rule file does not name
+    root = rule_root()
+    path = root / "regelverk" / "berakning" / "50-aktivitetskrav.yaml"
+    path.write_text(path.read_text("utf-8").replace("      1: under 18 år", "      1: yngre än 18 år"), "utf-8")
+    assert _exemption(engine.load_bundle(root), 1) == "yngre än 18 år"
+    # words for the values only of a rule that counts: anywhere else the rule files are refused
+    path.write_text(
+        path.read_text("utf-8").replace("    typ: villkor\n", "    typ: villkor\n    varden: {'1': ett}\n", 1), "utf-8"
+    )
+    problems = engine.check_bundle(root)
+    assert any("varden kan bara anges för regler av typ antal" in p.message for p in problems)
