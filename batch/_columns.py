@@ -270,10 +270,16 @@ def _control(arr: pa.Array) -> np.ndarray:
     """Where a present text holds a control character other than tab and newline. In UTF-8 those are
     single bytes that no multi-byte character contains, so the bytes decide."""
     starts, lengths, data = _utf8(arr)
-    bad = ((data < 0x20) & (data != 9) & (data != 10)) | (data == 0x7F)
-    before = np.zeros(len(data) + 1, dtype=np.int64)
-    np.cumsum(bad, out=before[1:])
-    out: np.ndarray = _valid(arr) & (before[starts + lengths] - before[starts] > 0)
+    # the bad bytes' positions (almost always none), each found in its text: memory stays one byte per
+    # byte of text, whatever the texts' length
+    where = np.flatnonzero(((data < 0x20) & (data != 9) & (data != 10)) | (data == 0x7F))
+    hit = np.zeros(len(arr), dtype=bool)
+    if len(where):
+        order = np.argsort(starts, kind="stable")
+        row = order[np.searchsorted(starts[order], where, side="right") - 1]
+        inside = where < starts[row] + lengths[row]
+        hit[row[inside]] = True
+    out: np.ndarray = _valid(arr) & hit
     return out
 
 
