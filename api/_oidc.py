@@ -34,6 +34,11 @@ from api._refusal import LEEWAY_S, AuthError, check_lifetime, token_refused
 
 ALGORITHMS = ("RS256", "ES256")
 DOWN_PAUSE_S = 2.0  # after a failed fetch, how long logins that need the issuer fail at once (503)
+# Convention (the facts are silent): the discovery document is read again after an hour, so an issuer
+# that moves its endpoints or its key set is followed without a restart; while it cannot be read
+# again, the last good one is used and asked for again after a minute.
+METADATA_LIFESPAN_S = 3600.0
+METADATA_RETRY_S = 60.0
 DEFAULT_ROLES = {"handlaggare": "handlaggare", "revisor": "revisor", "regelforvaltare": "regelforvaltare"}
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -150,6 +155,7 @@ class OidcVerifier:
         self.config = config
         self.max_hours = max_hours
         self._metadata: dict[str, Any] | None = None
+        self._metadata_due = 0.0  # when the discovery document is to be read again
         self._jwks: jwt.PyJWKClient | None = None
         self._lock = threading.Lock()
         # One thread for everything that waits on the issuer: a slow issuer queues logins behind it,
@@ -167,27 +173,41 @@ class OidcVerifier:
 
     # -- the issuer's documents ------------------------------------------------------------------
     def metadata(self) -> dict[str, Any]:
-        """The issuer's discovery document (blocking; cached once read and checked)."""
+        """The issuer's discovery document (blocking; read again after METADATA_LIFESPAN_S)."""
         with self._lock:
-            if self._metadata is None:
-                url = f"{self.config.issuer}/.well-known/openid-configuration"
-                try:
-                    response = httpx.get(url, timeout=self.config.timeout_s, follow_redirects=False)
-                    response.raise_for_status()
-                    doc = response.json()
-                except (httpx.HTTPError, ValueError) as exc:
-                    raise AuthError(503, f"kommunens inloggning svarar inte ({type(exc).__name__})") from None
-                if not isinstance(doc, dict) or doc.get("issuer", "").rstrip("/") != self.config.issuer:
-                    raise AuthError(503, "kommunens inloggning beskriver en annan utfärdare än den konfigurerade")
-                for name in ("jwks_uri", "authorization_endpoint", "token_endpoint"):
-                    if name in doc and (not isinstance(doc[name], str) or _url_problem(doc[name])):
-                        raise AuthError(503, f"kommunens inloggning anger en ogiltig adress för {name}")
-                self._metadata = doc
-            return self._metadata
+            if self._metadata is not None and time.monotonic() < self._metadata_due:
+                return self._metadata
+            try:
+                doc = self._read_metadata()
+            except AuthError:
+                if self._metadata is None:
+                    raise
+                self._metadata_due = time.monotonic() + METADATA_RETRY_S  # the last good one, for now
+                return self._metadata
+            if self._metadata is not None and doc.get("jwks_uri") != self._metadata.get("jwks_uri"):
+                self._jwks = None  # the key set moved: a client for the new address
+            self._metadata, self._metadata_due = doc, time.monotonic() + METADATA_LIFESPAN_S
+            return doc
+
+    def _read_metadata(self) -> dict[str, Any]:
+        url = f"{self.config.issuer}/.well-known/openid-configuration"
+        try:
+            response = httpx.get(url, timeout=self.config.timeout_s, follow_redirects=False)
+            response.raise_for_status()
+            doc = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise AuthError(503, f"kommunens inloggning svarar inte ({type(exc).__name__})") from None
+        if not isinstance(doc, dict) or doc.get("issuer", "").rstrip("/") != self.config.issuer:
+            raise AuthError(503, "kommunens inloggning beskriver en annan utfärdare än den konfigurerade")
+        for name in ("jwks_uri", "authorization_endpoint", "token_endpoint"):
+            if name in doc and (not isinstance(doc[name], str) or _url_problem(doc[name])):
+                raise AuthError(503, f"kommunens inloggning anger en ogiltig adress för {name}")
+        return doc
 
     def _client(self) -> jwt.PyJWKClient:
+        # the discovery document, read again when due, says whether the key set has moved
+        url = self.config.jwks_url or self.metadata().get("jwks_uri")
         if self._jwks is None:
-            url = self.config.jwks_url or self.metadata().get("jwks_uri")
             if not isinstance(url, str):
                 raise AuthError(503, "kommunens inloggning anger ingen nyckelmängd (jwks_uri)")
             self._jwks = jwt.PyJWKClient(

@@ -52,6 +52,10 @@ class TestIdp(ThreadingHTTPServer):
         self.signing = self.keys[0]
         self.jwks_fetches = 0
         self.jwks_delay = 0.0
+        self.jwks_path = "/jwks"  # where the discovery document says the keys are
+        self.moved_keys: dict[str, list[Key]] = {}  # key sets at other addresses
+        self.discovery_status = 200
+        self.discovery_reads = 0
         self.user: dict[str, Any] = {"sub": "anna.handlaggare", "roles": ["handlaggare"], "kommun": "0180"}
         self.codes: dict[str, dict[str, Any]] = {}
         self.token_requests: list[dict[str, str]] = []
@@ -78,7 +82,7 @@ class TestIdp(ThreadingHTTPServer):
     def metadata(self) -> dict[str, Any]:
         return {
             "issuer": self.issuer,
-            "jwks_uri": f"{self.issuer}/jwks",
+            "jwks_uri": f"{self.issuer}{self.jwks_path}",
             "authorization_endpoint": f"{self.issuer}/authorize",
             "token_endpoint": f"{self.issuer}/token",
             "response_types_supported": ["code"],
@@ -111,7 +115,11 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         idp = self.server
         if url.path == "/.well-known/openid-configuration":
-            self._json(idp.metadata())
+            with idp.lock:
+                idp.discovery_reads += 1
+            self._json(idp.metadata(), idp.discovery_status)
+        elif url.path in idp.moved_keys:
+            self._json({"keys": [k.jwk for k in idp.moved_keys[url.path]]})
         elif url.path == "/jwks":
             with idp.lock:
                 idp.jwks_fetches += 1
