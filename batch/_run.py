@@ -209,9 +209,9 @@ class _Joiner:
         if not self.ok or self.next != count:
             self.abandon()
             return False
-        self._close()
         if self.parquet and self.writer is None:
             pq.write_table(result_table([]), self.tmp)
+        self._close()
         os.replace(self.tmp, self.job.target)
         os.replace(self.err_tmp, self.job.errors)
         return True
@@ -226,6 +226,7 @@ class _Joiner:
     def _close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+            self.writer = None
         for f in (self.out, self.err):
             if f is not None and not f.closed:
                 f.close()
