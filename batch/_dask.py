@@ -50,7 +50,10 @@ def run_on_dask(
         sizes: dict[str, int] = {}
         in_flight = 0
         for index, kind, payload, first, nbytes in items:
-            fut = client.submit(process, files, job.options, index, kind, payload, first, pure=False)
+            # the chunk goes to a worker as data of its own, not inside the task (a task of megabytes
+            # is slow to schedule, and Dask warns about every one)
+            [data] = client.scatter([payload], hash=False)
+            fut = client.submit(process, files, job.options, index, kind, data, first, pure=False)
             sizes[fut.key] = nbytes
             window.add(fut)
             in_flight += 1
