@@ -36,6 +36,7 @@ CHUNK_BYTES = 64 << 20
 STATE = "korning.json"
 PART_FORMAT = "arrow-ipc"  # of the parts of a run with Parquet out; a resumed run must find the same
 MAX_WORKERS = 256
+JOIN_WAITING_BYTES = 256 << 20  # results that finished ahead of an earlier chunk, held for the output
 
 
 @dataclass
@@ -172,11 +173,13 @@ def _write_part(parts: Path, result: ChunkResult, parquet: bool) -> None:
 class _Joiner:
     """The output and the error file, written in input order as the chunks finish, while the run goes
     on (the parts on disk stay the record a resumed run joins from). Chunks that finish ahead of an
-    earlier one wait here, at most ``limit`` of them; past that the joiner gives up and the parts are
-    joined at the end instead, so memory stays bounded whatever order the chunks finish in."""
+    earlier one wait here, at most ``limit`` bytes of them; past that the joiner gives up and the
+    parts are joined at the end instead, so memory stays bounded whatever order the chunks finish in
+    and however many workers there are."""
 
-    def __init__(self, job: Job, limit: int) -> None:
+    def __init__(self, job: Job, limit: int = JOIN_WAITING_BYTES) -> None:
         self.job, self.limit = job, limit
+        self.waiting_bytes = 0
         self.parquet = job.options.parquet_out
         self.tmp = job.target.with_name(job.target.name + ".tmp")
         self.err_tmp = job.errors.with_name(job.errors.name + ".tmp")
@@ -191,10 +194,13 @@ class _Joiner:
         if not self.ok:
             return
         self.waiting[result.index] = result
+        self.waiting_bytes += len(result.data) + len(result.errors)
         while self.next in self.waiting:
-            self._write(self.waiting.pop(self.next))
+            done = self.waiting.pop(self.next)
+            self.waiting_bytes -= len(done.data) + len(done.errors)
+            self._write(done)
             self.next += 1
-        if len(self.waiting) > self.limit:
+        if self.waiting_bytes > self.limit:
             self.abandon()
 
     def _write(self, result: ChunkResult) -> None:
@@ -343,7 +349,7 @@ def run(job: Job, report: Callable[[int, int], None] | None = None) -> Summary:
     done_before = {int(p.name[4:11]) for p in parts.glob("del-*.klar")}
     count = 0
     # a fresh run writes the output as it goes; a resumed one joins its parts at the end
-    joiner = None if done_before else _Joiner(job, 4 * max(1, job.workers))
+    joiner = None if done_before else _Joiner(job)
 
     def finished(result: ChunkResult, nbytes: int) -> None:
         _write_part(parts, result, job.options.parquet_out)

@@ -561,8 +561,8 @@ def test_table_lookups_over_columns_take_the_first_matching_row() -> None:
 
 
 def test_the_output_is_written_in_order_while_chunks_finish_in_any_order(tmp_path: Path) -> None:
-    """Chunks that finish early wait for the ones before them; too many waiting and the joiner gives
-    up (its half-written files removed), leaving the parts to be joined at the end."""
+    """Chunks that finish early wait for the ones before them; too many bytes waiting and the joiner
+    gives up (its half-written files removed), leaving the parts to be joined at the end."""
     from batch._chunk import ChunkResult
     from batch._run import Job, _Joiner, options_for
 
@@ -573,21 +573,21 @@ def test_the_output_is_written_in_order_while_chunks_finish_in_any_order(tmp_pat
     def chunk(i: int) -> ChunkResult:
         return ChunkResult(i, f"rad {i}\n".encode(), f"fel {i}\n".encode() if i % 2 else b"")
 
-    ordered = _Joiner(job("a"), limit=2)
+    ordered = _Joiner(job("a"), limit=20)
     for i in (1, 0, 3, 2, 4):
         ordered.add(chunk(i))
     assert ordered.finish(5)
     assert (tmp_path / "a.jsonl").read_text() == "".join(f"rad {i}\n" for i in range(5))
     assert (tmp_path / "a.fel.jsonl").read_text() == "fel 1\nfel 3\n"
 
-    waiting = _Joiner(job("b"), limit=2)
-    for i in (3, 2, 1):  # three wait for chunk 0
+    waiting = _Joiner(job("b"), limit=20)
+    for i in (3, 2, 1):  # three wait for chunk 0: 30 bytes, over the limit
         waiting.add(chunk(i))
     waiting.add(chunk(0))
     assert not waiting.finish(4)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.fel.jsonl", "a.jsonl"]
 
-    short = _Joiner(job("c"), limit=2)
+    short = _Joiner(job("c"), limit=20)
     short.add(chunk(0))
     assert not short.finish(2)  # a chunk never came: nothing is put in place
     assert not (tmp_path / "c.jsonl").exists()
