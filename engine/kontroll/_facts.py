@@ -700,7 +700,11 @@ def cost_facts(trace: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The costs as computed (from the trace): applied, the kommun's cap, counted, approved or not."""
     out = []
     for entry in trace:
-        for post in (entry.get("detaljer") or {}).get("kostnader", []) or []:
+        details = entry.get("detaljer")
+        posts = details.get("kostnader") if details else None
+        if not posts:  # most entries: a rule that records no costs
+            continue
+        for post in posts:
             for line in post.get("rader", []) or []:
                 if line.get("andrahand"):
                     out.append(

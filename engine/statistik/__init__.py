@@ -171,8 +171,13 @@ def adult_facts(
         spec = p.spec
         jobs = list(spec.sysselsattning) if spec is not None else []
         fact: dict[str, Any] = {"person": p.id, "roll": p.roll, "alder": p.alder}
-        for t in INCOME_TYPES:
-            fact[t] = max(p.income.get(t, 0), paid.get((p.id, t), 0))
+        income = p.income
+        if paid:
+            for t in INCOME_TYPES:
+                fact[t] = max(income.get(t, 0), paid.get((p.id, t), 0))
+        else:  # no agency answers (most calculations): what was declared
+            for t in INCOME_TYPES:
+                fact[t] = income.get(t, 0)
         fact["inskriven_af"] = registered.get(p.id, False)
         fact["af_svar"] = p.id in registered
         fact["arbetstimmar"] = sum(s.timmar_per_vecka for s in jobs if s.typ == "anstallning")
