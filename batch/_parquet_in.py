@@ -75,7 +75,7 @@ _OPEN: dict[tuple[str, int, int], tuple[pq.ParquetFile, pa.Schema]] = {}
 
 def read_group(path: str, group: int) -> pa.Table:
     """One row group, conformed to the contract (in a worker, which keeps the file open for its next
-        row groups: the footer is read and the schema checked once). Read, not memory-mapped: a file cut
+    row groups: the footer is read and the schema checked once). Read, not memory-mapped: a file cut
     short while the run reads it is then an error, never a crashed worker."""
     try:
         st = Path(path).stat()
