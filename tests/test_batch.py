@@ -315,6 +315,7 @@ def test_dask_local_cluster_gives_the_same_file(tmp_path: Path) -> None:
     import warnings
 
     import dask
+    import distributed  # noqa: F401  (its settings registered first: the block below then restores, not removes, them)
 
     src = _write_jsonl(tmp_path / "in.jsonl", generate(3000, 9, PERIODS))
     local, dask_out = tmp_path / "lokal.jsonl", tmp_path / "dask.jsonl"
