@@ -15,6 +15,7 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -95,6 +96,15 @@ class TestIdp(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that gave up is not the provider's error."""
+
+
+def running_idp() -> Iterator[TestIdp]:
+    """A started provider, shut down afterwards: what every test module's ``idp`` fixture yields."""
+    provider = TestIdp().start()
+    try:
+        yield provider
+    finally:
+        provider.shutdown()
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -372,11 +372,9 @@ def test_the_applicant_explanation_from_the_decision_page(server: Server, browse
 
 @pytest.fixture(scope="module")
 def idp() -> Iterator[Any]:
-    from tests.idp import TestIdp
+    from tests.idp import running_idp
 
-    provider = TestIdp().start()
-    yield provider
-    provider.shutdown()
+    yield from running_idp()
 
 
 @pytest.fixture(scope="module")

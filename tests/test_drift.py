@@ -23,7 +23,7 @@ from ekbist.cli import main
 from ssbtek.fake import FakeSsbtek, serve
 from tests.api_helpers import APP, DECISION, KEYRING, auth
 from tests.conftest import ROOT
-from tests.idp import TestIdp, oidc_env
+from tests.idp import TestIdp, oidc_env, running_idp
 from tests.server_helpers import EKBIST, Server, running_server, server_env
 from tests.ssbtek_helpers import PNR_ANNA, PNR_BO
 from tests.test_api_ssbtek import APPLICATION as APPLICATION_WITH_PNR  # Anna and Bo, with personnummer
@@ -33,9 +33,7 @@ METRICS_KEY = "matvardesnyckel-" + "m" * 32
 
 @pytest.fixture(scope="module")
 def idp() -> Iterator[TestIdp]:
-    server = TestIdp().start()
-    yield server
-    server.shutdown()
+    yield from running_idp()
 
 
 @pytest.fixture(scope="module")

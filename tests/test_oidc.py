@@ -25,14 +25,12 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from api._oidc import OidcConfig
 from api._settings import Settings
 from tests.api_helpers import APP, DECISION, auth, make_client
-from tests.idp import AUDIENCE, CLIENT_ID, Key, TestIdp, oidc_env
+from tests.idp import AUDIENCE, CLIENT_ID, Key, TestIdp, oidc_env, running_idp
 
 
 @pytest.fixture
 def idp() -> Iterator[TestIdp]:
-    server = TestIdp().start()
-    yield server
-    server.shutdown()
+    yield from running_idp()
 
 
 def _config(idp: TestIdp, **extra: str) -> OidcConfig:
